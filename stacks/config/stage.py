@@ -1,0 +1,42 @@
+"""The typed settings of one stage (dev, prod, ...), read from cdk.json context."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .data import DataConfig, LogsConfig
+from .parsing import SettingError
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    # Injected from the stage's key in cdk.json, not written inside the stage's object.
+    name: str = field(metadata={"injected": True})
+    # Concrete region: SageMaker image URIs differ by region, so synth must know it.
+    region: str
+    # Optional: without it the stacks are account-agnostic and take the account at deploy time.
+    account: str | None = None
+    data: DataConfig = field(default_factory=DataConfig)
+    logs: LogsConfig = field(default_factory=LogsConfig)
+
+    def check(self) -> None:
+        if not _STAGE_NAME.match(self.name):
+            raise SettingError("name", f"must match {_STAGE_NAME.pattern}, got {self.name!r}")
+        if not _REGION.match(self.region):
+            raise SettingError(
+                "region", f"must be an AWS region like 'eu-west-1', got {self.region!r}"
+            )
+        if self.account is not None and not _ACCOUNT.match(self.account):
+            raise SettingError(
+                "account", f"must be a 12-digit AWS account id, got {self.account!r}"
+            )
+
+    @property
+    def resource_prefix(self) -> str:
+        """Prefix for the few physical names the platform sets (pipeline, model package group)."""
+        return f"ml-platform-{self.name}"

@@ -1,0 +1,1 @@
+"""Reusable constructs: each does one architectural task with secure defaults."""
