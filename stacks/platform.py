@@ -8,6 +8,7 @@ import aws_cdk as cdk
 
 from .compliance import register_compliance_packs
 from .config import StageConfig
+from .alerts_stack import AlertsStack
 from .data_stack import DataStack
 
 PROJECT_TAG = "ml-platform"
@@ -16,10 +17,11 @@ PROJECT_TAG = "ml-platform"
 @dataclass(frozen=True)
 class Platform:
     data: DataStack
+    alerts: AlertsStack
 
     @property
     def stacks(self) -> list[cdk.Stack]:
-        return [self.data]
+        return [self.data, self.alerts]
 
 
 def build_platform(app: cdk.App, config: StageConfig) -> Platform:
@@ -32,7 +34,15 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         env=env,
         description=(f"ml-platform {config.name}: KMS keys and S3 buckets for student records"),
     )
-    platform = Platform(data=data)
+    alerts = AlertsStack(
+        app,
+        f"{prefix}-Alerts",
+        config=config,
+        platform_key=data.keys.platform,
+        env=env,
+        description=f"ml-platform {config.name}: the on-call alerts topic",
+    )
+    platform = Platform(data=data, alerts=alerts)
     for stack in platform.stacks:
         tags = cdk.Tags.of(stack)
         tags.add("project", PROJECT_TAG)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .alerts import AlertsConfig
 from .data import DataConfig, LogsConfig
 from .parsing import SettingError
 
@@ -23,6 +24,7 @@ class StageConfig:
     account: str | None = None
     data: DataConfig = field(default_factory=DataConfig)
     logs: LogsConfig = field(default_factory=LogsConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
     def check(self) -> None:
         if not _STAGE_NAME.match(self.name):
