@@ -122,7 +122,8 @@ def _csv_records(text: str) -> list[dict[str, str]]:
     if not rows:
         raise RequestError("request body has no CSV rows")
     first = [name.strip() for name in rows[0]]
-    if set(first) & set(FULL_ROW_NAMES):
+    # A header is mostly column names; a record can hold a few too ("health" is also a job).
+    if sum(name in FULL_ROW_NAMES for name in first) > len(first) / 2:
         return [_named_row(first, row, index) for index, row in enumerate(rows[1:])]
     return [_positional_row(row, index) for index, row in enumerate(rows)]
 
