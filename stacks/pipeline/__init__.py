@@ -1,0 +1,1 @@
+"""The training pipeline: SageMaker Pipeline definition, its source dir, roles and stack."""
