@@ -178,26 +178,37 @@ def read_clean_files(
     names = [column.name for column in columns]
     records: list[dict[str, str]] = []
     for path in paths:
-        with open(path, encoding=FILE_ENCODING, newline="") as handle:
-            reader = csv_reader(handle)
-            header = next(reader, None)
-            if header is None:
-                continue  # an empty shard: nothing to read
-            other = [name for name in CONTRACT.column_names if name not in names]
-            positions = column_positions(header, required=names, optional=other, source=str(path))
-            for row in reader:
-                if not row:
-                    continue
-                if len(row) != len(header):
-                    raise DataError(
-                        f"{path}:{reader.line_num}: {len(row)} fields, header has {len(header)}"
-                    )
-                record = {name: row[positions[name]] for name in names}
-                problem = first_problem(record, columns)
-                if problem is not None:
-                    raise DataError(f"{path}:{reader.line_num}: {problem.describe()}")
-                records.append(record)
+        try:
+            records += _read_clean_file(path, columns, names)
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise DataError(f"{path}: not readable as {CONTRACT.encoding} CSV: {error}") from None
     return records_to_frame(records, columns)
+
+
+def _read_clean_file(
+    path: Path, columns: Sequence[Column], names: list[str]
+) -> list[dict[str, str]]:
+    records: list[dict[str, str]] = []
+    with open(path, encoding=FILE_ENCODING, newline="") as handle:
+        reader = csv_reader(handle)
+        header = next(reader, None)
+        if header is None:
+            return records  # an empty shard: nothing to read
+        other = [name for name in CONTRACT.column_names if name not in names]
+        positions = column_positions(header, required=names, optional=other, source=str(path))
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise DataError(
+                    f"{path}:{reader.line_num}: {len(row)} fields, header has {len(header)}"
+                )
+            record = {name: row[positions[name]] for name in names}
+            problem = first_problem(record, columns)
+            if problem is not None:
+                raise DataError(f"{path}:{reader.line_num}: {problem.describe()}")
+            records.append(record)
+    return records
 
 
 def feature_frame(frame: pd.DataFrame) -> pd.DataFrame:

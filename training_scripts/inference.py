@@ -20,6 +20,7 @@ order, clipped to the target's contract range.
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -118,7 +119,10 @@ def input_fn(request_body: bytes | str, request_content_type: str | None) -> pd.
 
 
 def _csv_records(text: str) -> list[dict[str, str]]:
-    rows = [row for row in csv_reader(text.splitlines()) if row]
+    try:
+        rows = [row for row in csv_reader(text.splitlines()) if row]
+    except csv.Error as error:
+        raise RequestError(f"request body is not valid CSV: {error}") from None
     if not rows:
         raise RequestError("request body has no CSV rows")
     first = [name.strip() for name in rows[0]]

@@ -21,6 +21,7 @@ File names carry the host name because every instance uploads to the same S3 pre
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import logging
 import sys
@@ -131,9 +132,20 @@ def preprocess(
         writers = _SplitWriters(output_dir, host, files)
         for path in paths:
             summary.files.append(str(path.relative_to(input_dir)))
-            _process_file(
-                path, summary, baseline, writers, train_fraction, validation_fraction, split_salt
-            )
+            try:
+                _process_file(
+                    path,
+                    summary,
+                    baseline,
+                    writers,
+                    train_fraction,
+                    validation_fraction,
+                    split_salt,
+                )
+            except (UnicodeDecodeError, csv.Error) as error:
+                raise DataError(
+                    f"{path}: not readable as {CONTRACT.encoding} CSV: {error}"
+                ) from None
 
     _write_json(output_dir / "report" / f"preprocess-{host.name}.json", summary.document(host))
     baseline_name = "baseline.json" if host.count == 1 else f"baseline-{host.name}.json"

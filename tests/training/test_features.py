@@ -132,6 +132,12 @@ def test_read_clean_files_fails_naming_file_line_and_field(tmp_path: Path) -> No
         features.read_clean_files([path])
 
 
+def test_read_clean_files_refuses_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_bytes(b"school;sex\n\xff\xfe\n")
+    with pytest.raises(DataError, match=r"a\.csv: not readable as utf-8 CSV"):
+        features.read_clean_files([tmp_path / "a.csv"])
+
+
 def test_list_data_files_skips_hidden_files_and_refuses_a_missing_directory(tmp_path: Path) -> None:
     write_records(tmp_path / "b.csv", sample_records(1))
     write_records(tmp_path / ".hidden" / "x.csv", sample_records(1))

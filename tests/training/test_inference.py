@@ -84,7 +84,8 @@ def test_g3_is_ignored_whether_absent_present_or_even_invalid(loaded_model, expe
     assert predict(json.dumps(without), JSON, loaded_model) == expected
     assert predict(json.dumps(odd_target), JSON, loaded_model) == expected
     assert predict(csv_text(odd_target), CSV, loaded_model) == expected
-    positional = "\n".join(";".join(row[name] for name in CONTRACT.column_names) for row in odd_target)
+    names = CONTRACT.column_names
+    positional = "\n".join(";".join(row[name] for name in names) for row in odd_target)
     assert predict(positional, CSV, loaded_model) == expected
 
 
@@ -180,6 +181,10 @@ def test_an_empty_list_and_broken_json_and_bytes_that_are_not_utf8() -> None:
     assert bad("[]") == "request holds no records"
     assert bad('{"school": ').startswith("request body is not valid JSON")
     assert bad(b"\xff\xfe\x00", CSV).startswith("request body is not UTF-8")
+
+
+def test_a_body_the_csv_reader_cannot_parse_is_refused() -> None:
+    assert bad("a" * 200_000, CSV).startswith("request body is not valid CSV: field larger")
 
 
 def test_unsupported_content_and_accept_types_are_refused() -> None:

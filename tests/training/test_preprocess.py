@@ -149,6 +149,14 @@ def test_a_file_with_the_wrong_delimiter_fails_the_job_naming_the_file(tmp_path:
         preprocess.preprocess(tmp_path / "in", tmp_path / "out", host=SINGLE)
 
 
+def test_a_file_that_is_not_utf8_fails_the_job_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    header = CONTRACT.delimiter.join(CONTRACT.column_names).encode()
+    (tmp_path / "in" / "latin1.csv").write_bytes(header + b"\nGP;F;\xe9\n")
+    with pytest.raises(DataError, match=r"latin1\.csv: not readable as utf-8 CSV"):
+        preprocess.preprocess(tmp_path / "in", tmp_path / "out", host=SINGLE)
+
+
 def test_too_many_rejections_fail_the_job_after_writing_the_report(tmp_path: Path) -> None:
     sample_data.write_csv(tmp_path / "in" / "a.csv", 100, defects=[DefectSpec("missing", 10)])
     with pytest.raises(DataError, match="10 of 100 rows rejected"):
