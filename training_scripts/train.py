@@ -7,10 +7,11 @@ model directory, which SageMaker packs into model.tar.gz.
 
 Hyperparameters (SageMaker passes them as ``--name value``)::
 
-    --n-estimators 300  --learning-rate 0.05  --max-depth 3  --subsample 0.8
-    --min-samples-leaf 5  --seed 0
+    --n-estimators 200  --learning-rate 0.05  --max-depth 3  --subsample 0.8
+    --min-samples-leaf 10  --seed 0
 
-Logs ``train_rmse=<x>;`` and ``validation_rmse=<x>;`` lines for metric definitions
+With several instances only the first host trains (see is_leader). Logs ``train_rmse=<x>;``
+and ``validation_rmse=<x>;`` lines for metric definitions
 (regex ``validation_rmse=([0-9.]+);``).
 """
 
@@ -112,6 +113,20 @@ def save_model(model: Pipeline, model_dir: Path, metadata: dict[str, Any]) -> No
     (model_dir / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
 
 
+def _host() -> str:
+    return os.environ.get("SM_CURRENT_HOST", "local")
+
+
+def is_leader() -> bool:
+    """Whether this instance trains and writes the model (the first host; alone, always).
+
+    With several training instances every host gets the whole channels and SageMaker packs
+    every host's model directory into one model.tar.gz, so only one host may write it.
+    """
+    hosts = json.loads(os.environ.get("SM_HOSTS", "[]"))
+    return not hosts or _host() == sorted(hosts)[0]
+
+
 def _env_path(variable: str, default: str) -> Path:
     return Path(os.environ.get(variable, default))
 
@@ -161,6 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parse_args(argv)
     hyperparameters = {name: getattr(args, name) for name in HYPERPARAMETER_NAMES}
+    if not is_leader():
+        LOG.info("gradient boosting trains on one machine: %s leaves it to the first host", _host())
+        return 0
     try:
         train_frame = load_channel(args.train)
         validation_frame = load_channel(args.validation) if args.validation.is_dir() else None

@@ -158,3 +158,15 @@ def test_without_a_validation_channel_training_still_succeeds(tmp_path: Path, ca
 
 def test_rmse() -> None:
     assert train.rmse([1, 2, 3], [1, 2, 5]) == pytest.approx((4 / 3) ** 0.5)
+
+
+def test_only_the_first_host_trains_when_there_are_several(tmp_path: Path, monkeypatch) -> None:
+    sample_data.write_csv(tmp_path / "train" / "a.csv", 100, seed=6)
+    argv = ["--n-estimators", "5", "--train", str(tmp_path / "train")]
+    monkeypatch.setenv("SM_HOSTS", '["algo-2", "algo-1"]')
+    monkeypatch.setenv("SM_CURRENT_HOST", "algo-2")
+    assert train.main([*argv, "--model-dir", str(tmp_path / "follower")]) == 0
+    assert not (tmp_path / "follower").exists()
+    monkeypatch.setenv("SM_CURRENT_HOST", "algo-1")
+    assert train.main([*argv, "--model-dir", str(tmp_path / "leader")]) == 0
+    assert (tmp_path / "leader" / train.MODEL_FILE).is_file()
