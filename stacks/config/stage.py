@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .alerts import AlertsConfig
 from .data import DataConfig, LogsConfig
+from .monitoring import MonitoringConfig
 from .parsing import SettingError
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
@@ -25,6 +26,7 @@ class StageConfig:
     data: DataConfig = field(default_factory=DataConfig)
     logs: LogsConfig = field(default_factory=LogsConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
 
     def check(self) -> None:
         if not _STAGE_NAME.match(self.name):
