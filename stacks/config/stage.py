@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .alerts import AlertsConfig
 from .data import DataConfig, LogsConfig
+from .ingestion import IngestionConfig
 from .monitoring import MonitoringConfig
 from .parsing import SettingError
 
@@ -26,6 +27,7 @@ class StageConfig:
     data: DataConfig = field(default_factory=DataConfig)
     logs: LogsConfig = field(default_factory=LogsConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    ingestion: IngestionConfig = field(default_factory=IngestionConfig)
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
 
     def check(self) -> None:
