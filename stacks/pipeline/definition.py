@@ -179,7 +179,7 @@ class DefinitionSpec:
         return posixpath.basename(self.source_tarball_uri)
 
 
-def _processing_entrypoint(script: str, tarball_name: str) -> list[str]:
+def _processing_entrypoint(script: str, tarball_name: str) -> list[Any]:
     """Unpack the source dir, then run ``script`` from it (siblings import as top-level)."""
     command = (
         f"set -eu; mkdir -p {PROCESSING_SOURCE_DIR}; "
@@ -284,8 +284,9 @@ def _build_pipeline(spec: DefinitionSpec) -> tuple[Any, str]:
         backoff_rate=RETRY_BACKOFF_RATE,
     )
     job_retries = [api_retry, job_retry]
-    subnets = list(spec.network.subnet_ids) if spec.network else None
-    security_groups = list(spec.network.security_group_ids) if spec.network else None
+    # Typed Any: the SDK annotates these lists as invariant list[str | PipelineVariable].
+    subnets: Any = list(spec.network.subnet_ids) if spec.network else None
+    security_groups: Any = list(spec.network.security_group_ids) if spec.network else None
 
     def per_execution(prefix: str, *parts: str) -> Any:
         return Join(on="/", values=[prefix, ExecutionVariables.PIPELINE_EXECUTION_ID, *parts])
@@ -419,8 +420,11 @@ def _build_pipeline(spec: DefinitionSpec) -> tuple[Any, str]:
         cache_config=cache,
         retry_policies=job_retries,
     )
-    measured_rmse = JsonGet(step_name=EVALUATE_STEP, property_file=report, json_path=RMSE_JSON_PATH)
-    measured_gap = JsonGet(
+    # Typed Any: JsonGet is a valid condition operand the SDK's annotations leave out.
+    measured_rmse: Any = JsonGet(
+        step_name=EVALUATE_STEP, property_file=report, json_path=RMSE_JSON_PATH
+    )
+    measured_gap: Any = JsonGet(
         step_name=EVALUATE_STEP, property_file=report, json_path=FAIRNESS_GAP_JSON_PATH
     )
 

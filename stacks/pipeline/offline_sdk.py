@@ -90,9 +90,10 @@ def _network_forbidden() -> Iterator[None]:
     def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
         raise refuse(f"DNS lookup of {host!r}")
 
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
-    socket.getaddrinfo = getaddrinfo
+    replaced = ((socket.socket, "connect", connect), (socket.socket, "connect_ex", connect_ex),
+                (socket, "getaddrinfo", getaddrinfo))  # fmt: skip
+    for owner, name, replacement in replaced:
+        setattr(owner, name, replacement)
     try:
         yield
     finally:
@@ -145,11 +146,11 @@ def _config_validated_once() -> Iterator[None]:
         if config is not SDK_CONFIG:
             original(config)
 
-    sdk_utils.validate_sagemaker_config = validate
+    setattr(sdk_utils, "validate_sagemaker_config", validate)  # noqa: B010  (typed differently)
     try:
         yield
     finally:
-        sdk_utils.validate_sagemaker_config = original
+        setattr(sdk_utils, "validate_sagemaker_config", original)  # noqa: B010
 
 
 @contextlib.contextmanager

@@ -1,0 +1,452 @@
+"""Least-privilege IAM roles of the training pipeline: one per job, one for the pipeline.
+
+One role per job rather than per job kind, because the two processing jobs touch different
+data: preprocessing reads validated student records and writes the splits; evaluation reads the
+model and the test split and writes the report. A shared role would let each do the other's part.
+
+Every statement names its actions one by one (no ``*`` in an action) and its resources by ARN
+or key pattern. ``*`` resources appear only for APIs without resource-level permissions
+(``ecr:GetAuthorizationToken``, ``cloudwatch:PutMetricData`` — limited by namespace —
+and EC2 ``Describe*`` for VPC jobs); each is acknowledged where the stack creates the policy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import jsii
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct, IValidation
+
+from ..compliance import acknowledge
+
+SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
+# SageMaker Pipelines names every job it starts "pipelines-<execution id>-<step>-<suffix>".
+PIPELINE_JOB_NAME_PATTERN = "pipelines-*"
+
+READ_ACTIONS = ("s3:GetObject",)
+LIST_ACTIONS = ("s3:ListBucket",)
+WRITE_ACTIONS = ("s3:PutObject", "s3:AbortMultipartUpload")
+# Reading an SSE-KMS object; writing one (Decrypt too: multipart uploads re-read their parts).
+KEY_READ_ACTIONS = ("kms:Decrypt",)
+KEY_WRITE_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
+# Encrypting the jobs' storage volumes: SageMaker creates a grant for the instances' volumes.
+KEY_VOLUME_ACTIONS = ("kms:CreateGrant", "kms:DescribeKey")
+ECR_PULL_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+)
+# Jobs in a VPC: SageMaker attaches network interfaces in the given subnets.
+VPC_INTERFACE_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+)
+VPC_DESCRIBE_ACTIONS = (
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+)
+
+
+# Why a statement may name resources with "*" (by Sid, without its trailing index): either the
+# API has no resource-level permission, or the object keys hold run-time ids (execution, job).
+_RUN_TIME_KEYS = (
+    "object keys contain the pipeline execution id or the training job name, known only at run "
+    "time; the pattern fixes the bucket, the prefix and the sub-folder"
+)
+WILDCARD_REASONS = {
+    "ReadObjects": _RUN_TIME_KEYS,
+    "WriteObjects": _RUN_TIME_KEYS,
+    "ListReadPrefixes": _RUN_TIME_KEYS,
+    "ReadEvaluationReports": _RUN_TIME_KEYS,
+    "AuthenticateToEcr": (
+        "ecr:GetAuthorizationToken has no resource-level permission; image pulls themselves are "
+        "limited to the SageMaker scikit-learn repository"
+    ),
+    "PutJobMetricsInOwnNamespace": (
+        "cloudwatch:PutMetricData has no resource-level permission; the cloudwatch:namespace "
+        "condition limits it to the job kind's SageMaker namespace"
+    ),
+    "DescribeNetworkForInterfaces": (
+        "EC2 Describe actions have no resource-level permission; read-only, SageMaker needs them "
+        "to attach the job's network interfaces"
+    ),
+    "CreateJobLogGroup": "SageMaker writes every job's log streams into this one log group",
+    "WriteOwnJobLogStreams": (
+        "log streams are named after the job, and Pipelines names jobs pipelines-<execution>-...: "
+        "only that prefix is known"
+    ),
+    "AttachInterfacesInJobSubnets": (
+        "network interfaces are created at run time; subnets and security groups are named"
+    ),
+    "StartProcessingJobsOnlyIsolatedAndEncrypted": (
+        "Pipelines names jobs pipelines-<execution>-<step>-<suffix> at run time; the conditions "
+        "require isolation, encryption in transit and the platform's keys"
+    ),
+    "StartTrainingJobsOnlyIsolatedAndEncrypted": (
+        "Pipelines names jobs pipelines-<execution>-<step>-<suffix> at run time; the conditions "
+        "require isolation, encryption in transit and the platform's keys"
+    ),
+    "FollowAndStopOwnJobs": "only the pipelines- prefix of the job names is known before a run",
+    "RegisterModelsInOwnGroup": (
+        "model package versions are numbered at registration; only this group's packages match"
+    ),
+}
+
+
+def wildcard_reason(statement: iam.PolicyStatement) -> str | None:
+    """The documented reason for the statement's ``*`` resources; None when it has none.
+
+    Raises when a statement with a wildcard has no documented reason: a new wildcard needs one.
+    """
+    if not any("*" in resource for resource in statement.resources):
+        return None
+    sid = (statement.sid or "").rstrip("0123456789")
+    if sid not in WILDCARD_REASONS:
+        raise ValueError(
+            f"statement {statement.sid!r} names resources with '*' ({statement.resources}) "
+            "without a documented reason in WILDCARD_REASONS"
+        )
+    return WILDCARD_REASONS[sid]
+
+
+def flatten_reference(value: Any) -> str:
+    """A resolved resource as cdk-nag names it in a finding (``<Logical.Arn>``, import names)."""
+    if isinstance(value, str):
+        return value.replace("${", "<").replace("}", ">")
+    if isinstance(value, dict):
+        if "Fn::Join" in value:
+            delimiter, items = value["Fn::Join"]
+            return delimiter.join(flatten_reference(item) for item in items)
+        if "Fn::Sub" in value:
+            return flatten_reference(value["Fn::Sub"])
+        if "Fn::GetAtt" in value:
+            resource, attribute = value["Fn::GetAtt"]
+            return f"<{flatten_reference(resource)}.{flatten_reference(attribute)}>"
+        if "Fn::ImportValue" in value:
+            return flatten_reference(value["Fn::ImportValue"])
+        if "Ref" in value:
+            return f"<{flatten_reference(value['Ref'])}>"
+    return json.dumps(value, separators=(",", ":"))
+
+
+@jsii.implements(IValidation)
+class _WildcardAcknowledgments:
+    """Acknowledge each wildcard finding of one policy once references are resolved.
+
+    cdk-nag names a finding after the resolved resource, and a cross-stack ARN resolves to an
+    export name CDK only chooses while preparing the app. Construct validations run after that
+    preparation and before the compliance packs, so the exact findings are acknowledged here,
+    each with the reason documented for its statement (never a blanket rule acknowledgment).
+    """
+
+    def __init__(self, policy: iam.ManagedPolicy, reasons: dict[str, str]) -> None:
+        self._policy = policy
+        self._reasons = reasons  # Sid -> reason, for statements with wildcard resources
+
+    def validate(self) -> list[str]:
+        cfn_policy = self._policy.node.default_child
+        assert isinstance(cfn_policy, iam.CfnManagedPolicy)
+        document = Stack.of(cfn_policy).resolve(cfn_policy.policy_document)
+        reasons_by_finding: dict[str, list[str]] = {}
+        for statement in document["Statement"]:
+            reason = self._reasons.get(statement.get("Sid", ""))
+            resources = statement["Resource"]
+            for resource in resources if isinstance(resources, list) else [resources]:
+                flat = flatten_reference(resource)
+                if reason is not None and "*" in flat:
+                    reasons_by_finding.setdefault(flat, [])
+                    if reason not in reasons_by_finding[flat]:
+                        reasons_by_finding[flat].append(reason)
+        for flat, reasons in reasons_by_finding.items():
+            acknowledge(cfn_policy, f"AwsSolutions-IAM5[Resource::{flat}]", "; ".join(reasons))
+        return []
+
+
+class JobKind(Enum):
+    """The CloudWatch log group and metric namespace SageMaker uses for each kind of job."""
+
+    PROCESSING = "/aws/sagemaker/ProcessingJobs"
+    TRAINING = "/aws/sagemaker/TrainingJobs"
+
+
+@dataclass(frozen=True)
+class ObjectAccess:
+    """Objects of one bucket, as key patterns (``processed/*/train/*``)."""
+
+    bucket: s3.IBucket
+    key_patterns: tuple[str, ...]
+
+    def object_arns(self) -> list[str]:
+        return [self.bucket.arn_for_objects(pattern) for pattern in self.key_patterns]
+
+    def list_prefixes(self) -> list[str]:
+        """What the job may list: SageMaker lists an S3Prefix input before downloading it."""
+        prefixes: list[str] = []
+        for pattern in self.key_patterns:
+            prefixes.append(pattern)
+            if pattern.endswith("/*"):
+                prefixes.append(pattern[: -len("/*")])
+        return prefixes
+
+
+@dataclass(frozen=True)
+class JobNetwork:
+    """The VPC placement of the jobs (optional: the network arrives in a later issue)."""
+
+    subnets: Sequence[ec2.ISubnet]
+    security_groups: Sequence[ec2.ISecurityGroup]
+
+
+@dataclass(frozen=True)
+class JobPermissions:
+    kind: JobKind
+    reads: tuple[ObjectAccess, ...]
+    writes: tuple[ObjectAccess, ...]
+    read_keys: tuple[kms.IKey, ...]
+    write_keys: tuple[kms.IKey, ...]
+    volume_key: kms.IKey
+    image_repository_arn: str
+    network: JobNetwork | None = None
+    extra_statements: tuple[iam.PolicyStatement, ...] = field(default=())
+
+
+def _statement(
+    sid: str, actions: Sequence[str], resources: Sequence[str], **extra
+) -> iam.PolicyStatement:
+    return iam.PolicyStatement(sid=sid, actions=sorted(actions), resources=list(resources), **extra)
+
+
+def object_statements(
+    prefix: str, accesses: Sequence[ObjectAccess], actions: Sequence[str]
+) -> list[iam.PolicyStatement]:
+    return [
+        _statement(f"{prefix}{index}", actions, access.object_arns())
+        for index, access in enumerate(accesses)
+    ]
+
+
+def list_statements(accesses: Sequence[ObjectAccess]) -> list[iam.PolicyStatement]:
+    return [
+        _statement(
+            f"ListReadPrefixes{index}",
+            LIST_ACTIONS,
+            [access.bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": access.list_prefixes()}},
+        )
+        for index, access in enumerate(accesses)
+    ]
+
+
+def log_and_metric_statements(stack: Stack, kind: JobKind) -> list[iam.PolicyStatement]:
+    log_group = stack.format_arn(
+        service="logs",
+        resource="log-group",
+        resource_name=kind.value,
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+    return [
+        _statement(
+            "CreateJobLogGroup",
+            ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
+            [f"{log_group}:*"],
+        ),
+        _statement(
+            "WriteOwnJobLogStreams",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [f"{log_group}:log-stream:{PIPELINE_JOB_NAME_PATTERN}"],
+        ),
+        _statement(
+            "PutJobMetricsInOwnNamespace",
+            ["cloudwatch:PutMetricData"],
+            ["*"],
+            conditions={"StringEquals": {"cloudwatch:namespace": kind.value}},
+        ),
+    ]
+
+
+def network_statements(stack: Stack, network: JobNetwork) -> list[iam.PolicyStatement]:
+    def ec2_arn(resource: str, name: str) -> str:
+        return stack.format_arn(service="ec2", resource=resource, resource_name=name)
+
+    return [
+        _statement(
+            "AttachInterfacesInJobSubnets",
+            VPC_INTERFACE_ACTIONS,
+            [ec2_arn("network-interface", "*")]
+            + [ec2_arn("subnet", subnet.subnet_id) for subnet in network.subnets]
+            + [
+                ec2_arn("security-group", group.security_group_id)
+                for group in network.security_groups
+            ],
+        ),
+        _statement("DescribeNetworkForInterfaces", VPC_DESCRIBE_ACTIONS, ["*"]),
+    ]
+
+
+def key_arns(keys: Sequence[kms.IKey]) -> list[str]:
+    return [key.key_arn for key in keys]
+
+
+def job_statements(stack: Stack, permissions: JobPermissions) -> list[iam.PolicyStatement]:
+    statements = [
+        *object_statements("ReadObjects", permissions.reads, READ_ACTIONS),
+        *list_statements(permissions.reads),
+        *object_statements("WriteObjects", permissions.writes, WRITE_ACTIONS),
+        _statement("DecryptWhatItReads", KEY_READ_ACTIONS, key_arns(permissions.read_keys)),
+        _statement("EncryptWhatItWrites", KEY_WRITE_ACTIONS, key_arns(permissions.write_keys)),
+        _statement(
+            "EncryptJobVolumes",
+            KEY_VOLUME_ACTIONS,
+            [permissions.volume_key.key_arn],
+            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        ),
+        _statement("PullJobImage", ECR_PULL_ACTIONS, [permissions.image_repository_arn]),
+        _statement("AuthenticateToEcr", ["ecr:GetAuthorizationToken"], ["*"]),
+        *log_and_metric_statements(stack, permissions.kind),
+        *permissions.extra_statements,
+    ]
+    if permissions.network is not None:
+        statements += network_statements(stack, permissions.network)
+    return statements
+
+
+def sagemaker_role(scope: Construct, construct_id: str, *, description: str) -> iam.Role:
+    return iam.Role(
+        scope,
+        construct_id,
+        assumed_by=iam.ServicePrincipal(SAGEMAKER_SERVICE),
+        description=description,
+    )
+
+
+def attach_policy(
+    role: iam.Role, construct_id: str, statements: Sequence[iam.PolicyStatement]
+) -> iam.ManagedPolicy:
+    """A customer managed policy (not inline: the compliance packs flag inline policies).
+
+    Its wildcard resources are acknowledged with the evidence of each statement.
+    """
+    policy = iam.ManagedPolicy(
+        role,
+        construct_id,
+        description=f"What {role.node.id} may do, statement by statement",
+        statements=list(statements),
+        roles=[role],
+    )
+    reasons = {
+        statement.sid or "": reason
+        for statement in statements
+        if (reason := wildcard_reason(statement)) is not None
+    }
+    policy.node.add_validation(_WildcardAcknowledgments(policy, reasons))
+    return policy
+
+
+@dataclass(frozen=True)
+class PipelinePermissions:
+    """What the pipeline itself (not its jobs) does: start jobs, register models, read reports."""
+
+    job_roles: tuple[iam.IRole, ...]
+    model_package_group_name: str
+    volume_key: kms.IKey
+    processing_output_keys: tuple[kms.IKey, ...]
+    training_output_keys: tuple[kms.IKey, ...]
+    # The evaluation report the condition step reads (a property file is read by the pipeline).
+    reports: ObjectAccess
+    report_key: kms.IKey
+
+
+def _job_guardrails(volume_key: kms.IKey, output_keys: Sequence[kms.IKey]) -> dict:
+    """Conditions on creating a job: isolated, encrypted in transit and at rest with our keys.
+
+    Whatever an edited definition says, the pipeline cannot start a job that reaches the network,
+    sends unencrypted traffic between its instances or writes with another key.
+    """
+    return {
+        "Bool": {
+            "sagemaker:NetworkIsolation": "true",
+            "sagemaker:InterContainerTrafficEncryption": "true",
+        },
+        "ArnEquals": {
+            "sagemaker:VolumeKmsKey": volume_key.key_arn,
+            "sagemaker:OutputKmsKey": key_arns(output_keys),
+        },
+    }
+
+
+def pipeline_statements(
+    stack: Stack, permissions: PipelinePermissions
+) -> list[iam.PolicyStatement]:
+    def sagemaker_arn(resource: str, name: str) -> str:
+        return stack.format_arn(service="sagemaker", resource=resource, resource_name=name)
+
+    processing_jobs = sagemaker_arn("processing-job", PIPELINE_JOB_NAME_PATTERN)
+    training_jobs = sagemaker_arn("training-job", PIPELINE_JOB_NAME_PATTERN)
+    group = permissions.model_package_group_name.lower()
+    return [
+        _statement(
+            "StartProcessingJobsOnlyIsolatedAndEncrypted",
+            ["sagemaker:CreateProcessingJob"],
+            [processing_jobs],
+            conditions=_job_guardrails(permissions.volume_key, permissions.processing_output_keys),
+        ),
+        _statement(
+            "StartTrainingJobsOnlyIsolatedAndEncrypted",
+            ["sagemaker:CreateTrainingJob"],
+            [training_jobs],
+            conditions=_job_guardrails(permissions.volume_key, permissions.training_output_keys),
+        ),
+        _statement(
+            "FollowAndStopOwnJobs",
+            [
+                "sagemaker:AddTags",
+                "sagemaker:DescribeProcessingJob",
+                "sagemaker:DescribeTrainingJob",
+                "sagemaker:StopProcessingJob",
+                "sagemaker:StopTrainingJob",
+            ],
+            [processing_jobs, training_jobs],
+        ),
+        _statement(
+            "RegisterModelsInOwnGroup",
+            [
+                "sagemaker:AddTags",
+                "sagemaker:CreateModelPackage",
+                "sagemaker:DescribeModelPackage",
+                "sagemaker:DescribeModelPackageGroup",
+            ],
+            [
+                sagemaker_arn("model-package-group", group),
+                sagemaker_arn("model-package", f"{group}/*"),
+            ],
+        ),
+        _statement(
+            "PassOnlyTheJobRolesToSageMaker",
+            ["iam:PassRole"],
+            [role.role_arn for role in permissions.job_roles],
+            conditions={"StringEquals": {"iam:PassedToService": SAGEMAKER_SERVICE}},
+        ),
+        *object_statements("ReadEvaluationReports", [permissions.reports], READ_ACTIONS),
+        _statement("DecryptEvaluationReports", KEY_READ_ACTIONS, [permissions.report_key.key_arn]),
+        # SageMaker creates the volume grants with the credentials of the job's creator.
+        _statement(
+            "LetSageMakerEncryptJobVolumes",
+            KEY_VOLUME_ACTIONS,
+            [permissions.volume_key.key_arn],
+            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        ),
+    ]
