@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .offline_sdk import offline_sdk, pipeline_session
@@ -121,7 +121,6 @@ class DefinitionSpec:
     region: str
     sklearn_version: str  # training_scripts/framework.py SKLEARN_FRAMEWORK_VERSION
     source_tarball_uri: str  # s3://bucket/<key>.gz of sourcedir.tar.gz
-    input_data_url: str  # default of the InputDataUrl parameter
     processed_uri: str  # s3 prefix for the splits: <prefix>/<execution id>/<split>
     models_uri: str  # s3 prefix for training output: <prefix>/<job name>/output/model.tar.gz
     evaluation_uri: str  # s3 prefix for reports: <prefix>/<execution id>/evaluation.json
@@ -136,8 +135,10 @@ class DefinitionSpec:
     transform_instance_types: tuple[str, ...]
     cache_expire_after: str  # ISO 8601 duration, e.g. "P30D" (checked by the stage config)
     model_approval_status: str = "PendingManualApproval"
+    # Default of InputDataUrl. None makes the parameter required: every execution then names
+    # the data it trains on (the validator passes one validated upload's data/ prefix).
+    input_data_url: str | None = None
     network: NetworkSpec | None = None
-    extra_model_metadata: Mapping[str, str] = field(default_factory=dict)
 
     def check(self) -> None:
         for name in (
@@ -148,6 +149,8 @@ class DefinitionSpec:
             "evaluation_uri",
         ):
             value = getattr(self, name)
+            if value is None and name == "input_data_url":
+                continue  # a required parameter
             if not value.startswith("s3://") or value.count("/") < 3:
                 raise DefinitionSpecError(f"{name} must be an s3://bucket/key URI, got {value!r}")
         if not self.source_tarball_uri.endswith(".gz"):
@@ -246,7 +249,11 @@ def _build_pipeline(spec: DefinitionSpec) -> tuple[Any, str]:
     )
     tarball = spec.source_tarball_name
 
-    input_data_url = ParameterString(INPUT_DATA_URL, default_value=spec.input_data_url)
+    input_data_url = (
+        ParameterString(INPUT_DATA_URL)  # no default: required when an execution starts
+        if spec.input_data_url is None
+        else ParameterString(INPUT_DATA_URL, default_value=spec.input_data_url)
+    )
     preprocess_type = ParameterString(
         PREPROCESS_INSTANCE_TYPE, default_value=spec.preprocess.instance_type
     )
@@ -462,7 +469,6 @@ def _build_pipeline(spec: DefinitionSpec) -> tuple[Any, str]:
             "measured_rmse": as_text(measured_rmse),
             "measured_fairness_gap": as_text(measured_gap),
             "pipeline_execution_arn": as_text(ExecutionVariables.PIPELINE_EXECUTION_ARN),
-            **spec.extra_model_metadata,
         },
     )
     register = ModelStep(name=REGISTER_STEP, step_args=register_args, retry_policies=[api_retry])

@@ -5,7 +5,7 @@ stack only routes events to it) and, optionally, the network the jobs run in.
 
 Where data goes (``stacks/layout.py``)::
 
-    curated/validated/...                       InputDataUrl (default: all validated files)
+    curated/validated/.../data/                 InputDataUrl (required: one validated upload)
     curated/processed/<execution id>/<split>/   preprocess: train, validation, test, baseline,
                                                 report
     artifacts/models/<training job>/output/     train: model.tar.gz
@@ -144,7 +144,9 @@ class PipelineStack(Stack):
             region=config.region,
             sklearn_version=sklearn_framework_version(),
             source_tarball_uri=f"s3://{source_bucket}/{source.s3_object_key}",
-            input_data_url=f"s3://{curated}/{layout.VALIDATED_PREFIX}",
+            # No default: the validated/ prefix also holds the validation reports (report.json),
+            # so each execution must name one upload's data/ prefix (the validator does).
+            input_data_url=None,
             processed_uri=f"s3://{curated}/{layout.PROCESSED_PREFIX.rstrip('/')}",
             models_uri=f"s3://{artifacts}/{layout.MODELS_PREFIX.rstrip('/')}",
             evaluation_uri=f"s3://{artifacts}/{layout.EVALUATION_PREFIX.rstrip('/')}",

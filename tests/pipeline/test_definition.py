@@ -86,11 +86,11 @@ def test_each_step_depends_on_the_outputs_of_the_one_before(steps):
     }
 
 
-def test_parameters_and_their_defaults_come_from_the_stage_config(parameters, dev_config, dev):
+def test_parameters_and_their_defaults_come_from_the_stage_config(parameters, dev_config):
     settings = dev_config.pipeline
-    curated = dev.platform.data.buckets.curated
-    assert {name: (p["Type"], p["DefaultValue"]) for name, p in parameters.items()} == {
-        "InputDataUrl": ("String", f"s3://{ref(curated)}/validated/"),
+    assert {name: (p["Type"], p.get("DefaultValue")) for name, p in parameters.items()} == {
+        # Required: validated/ also holds the validation reports, so no prefix is a safe default.
+        "InputDataUrl": ("String", None),
         "PreprocessInstanceType": ("String", settings.preprocess.instance_type),
         "PreprocessInstanceCount": ("Integer", settings.preprocess.instance_count),
         "TrainInstanceType": ("String", settings.train.instance_type),
