@@ -10,6 +10,7 @@ from .data import DataConfig, LogsConfig
 from .ingestion import IngestionConfig
 from .monitoring import MonitoringConfig
 from .parsing import SettingError
+from .serving import ServingConfig
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -29,6 +30,7 @@ class StageConfig:
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     ingestion: IngestionConfig = field(default_factory=IngestionConfig)
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
+    serving: ServingConfig = field(default_factory=ServingConfig)
 
     def check(self) -> None:
         if not _STAGE_NAME.match(self.name):
