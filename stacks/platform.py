@@ -10,6 +10,9 @@ from .compliance import register_compliance_packs
 from .config import StageConfig
 from .alerts_stack import AlertsStack
 from .data_stack import DataStack
+from .serving.approval_stack import ApprovalNotificationStack
+from .serving.serving_stack import ServingStack
+from .serving.wiring import build_serving_stacks
 
 PROJECT_TAG = "ml-platform"
 
@@ -18,10 +21,13 @@ PROJECT_TAG = "ml-platform"
 class Platform:
     data: DataStack
     alerts: AlertsStack
+    approvals: ApprovalNotificationStack
+    serving: ServingStack | None  # None until a model package ARN is given
 
     @property
     def stacks(self) -> list[cdk.Stack]:
-        return [self.data, self.alerts]
+        serving = [self.serving] if self.serving is not None else []
+        return [self.data, self.alerts, self.approvals, *serving]
 
 
 def build_platform(app: cdk.App, config: StageConfig) -> Platform:
@@ -42,7 +48,22 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         env=env,
         description=f"ml-platform {config.name}: the on-call alerts topic",
     )
-    platform = Platform(data=data, alerts=alerts)
+    serving = build_serving_stacks(
+        app,
+        config,
+        env=env,
+        keys=data.keys,
+        buckets=data.buckets,
+        alerts_topic=alerts.topic,
+        # The pipeline stack's model_package_group_name (same formula).
+        model_package_group_name=f"{config.resource_prefix}-student-grades",
+    )
+    platform = Platform(
+        data=data,
+        alerts=alerts,
+        approvals=serving.approvals,
+        serving=serving.serving,
+    )
     for stack in platform.stacks:
         tags = cdk.Tags.of(stack)
         tags.add("project", PROJECT_TAG)

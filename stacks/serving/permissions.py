@@ -1,0 +1,349 @@
+"""Least-privilege policies of the two serving roles: the endpoint's model and the batch model.
+
+Every statement lists its actions one by one and names its resources by ARN or key pattern.
+Resources with ``*`` are either patterns whose variable part is only known at run time (log
+streams, captured-object keys, the model's training-job folder) or APIs without resource-level
+permissions (``ecr:GetAuthorizationToken``, EC2 ``Describe*``); each is documented in
+``WILDCARD_REASONS`` and acknowledged on its policy with that reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jsii
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import IValidation
+
+from ..compliance import acknowledge
+from .image import ImageRepository
+
+ECR_PULL_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+)
+READ_OBJECT_ACTIONS = ("s3:GetObject",)
+WRITE_OBJECT_ACTIONS = ("s3:AbortMultipartUpload", "s3:PutObject")
+# SSE-KMS: reading needs Decrypt; writing needs a data key (and Decrypt for multipart parts).
+DECRYPT_ACTIONS = ("kms:Decrypt",)
+ENCRYPT_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
+# A job's storage volumes: SageMaker creates a grant on the key for the instances.
+VOLUME_KEY_ACTIONS = ("kms:CreateGrant", "kms:DescribeKey")
+LOG_GROUP_ACTIONS = ("logs:CreateLogGroup", "logs:DescribeLogStreams")
+LOG_STREAM_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+VPC_INTERFACE_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+)
+VPC_DESCRIBE_ACTIONS = (
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+)
+
+# Statement id -> why its resources hold a "*" (the acknowledgment's evidence).
+WILDCARD_REASONS = {
+    "ReadModelArtifacts": (
+        "the approved model's artifact is <models prefix>/<training job>/output/model.tar.gz and "
+        "the training job's name is only known per model version; only model.tar.gz files under "
+        "the models prefix of the artifacts bucket match"
+    ),
+    "ReadInferenceCode": (
+        "the registered model's SAGEMAKER_SUBMIT_DIRECTORY is the source tarball the pipeline "
+        "shipped as a CDK file asset (<hash>.gz in the bootstrap assets bucket) and the hash "
+        "differs per model version; only .gz objects of that bucket match, read only"
+    ),
+    "AuthenticateToEcr": "ecr:GetAuthorizationToken has no resource-level permissions",
+    "WriteEndpointLogs": (
+        "log streams are named by SageMaker per instance at run time; only streams of this "
+        "endpoint's own log group match"
+    ),
+    "WriteTransformLogs": (
+        "log streams are named <job name>/<instance> at run time; only streams of this "
+        "platform's batch jobs (named <prefix>-batch-*) in the transform-jobs group match"
+    ),
+    "UseEndpointLogGroup": (
+        "the :* suffix is how IAM names a log group's ARN for CreateLogGroup and "
+        "DescribeLogStreams; the group is this endpoint's own /aws/sagemaker/Endpoints/<name>"
+    ),
+    "CreateTransformLogGroup": (
+        "SageMaker writes every transform job's logs to the one group /aws/sagemaker/"
+        "TransformJobs; the :* suffix is how IAM names that group's ARN for these actions"
+    ),
+    "CaptureRequestsAndPredictions": (
+        "SageMaker names captured files <endpoint>/<variant>/<yyyy>/<mm>/<dd>/<hh>/<uuid>.jsonl "
+        "at run time; only keys under this endpoint's folder of the capture prefix match"
+    ),
+    "ReadBatchInput": (
+        "batch scoring reads any validated file chosen at run time; only keys under the "
+        "validated prefix of the curated bucket match, read only"
+    ),
+    "WriteBatchPredictions": (
+        "each batch job writes <predictions prefix><job name>/<input>.out; only keys under the "
+        "predictions prefix of the curated bucket match"
+    ),
+    "AttachInterfacesInSubnets": (
+        "network interfaces are created by SageMaker at run time; their ARNs are unknown until "
+        "then, and the subnets and security groups they attach to are named"
+    ),
+    "DescribeNetwork": "EC2 Describe* actions have no resource-level permissions",
+}
+
+
+@dataclass(frozen=True)
+class ObjectPattern:
+    """Objects of one bucket matching one key pattern (``models/*/output/model.tar.gz``)."""
+
+    bucket_arn: str
+    key_pattern: str
+
+    @property
+    def arn(self) -> str:
+        return f"{self.bucket_arn}/{self.key_pattern}"
+
+    @classmethod
+    def of(cls, bucket: s3.IBucket, key_pattern: str) -> ObjectPattern:
+        return cls(bucket.bucket_arn, key_pattern)
+
+
+@dataclass(frozen=True)
+class ServingNetwork:
+    """VPC placement of the models (optional: the network arrives in a later issue)."""
+
+    subnets: Sequence[ec2.ISubnet]
+    security_groups: Sequence[ec2.ISecurityGroup]
+
+
+@dataclass(frozen=True)
+class ModelRuntime:
+    """What every copy of the model needs to start: artifact, code, image, network."""
+
+    model_artifacts: ObjectPattern
+    artifacts_key: kms.IKey
+    inference_code: ObjectPattern | None  # None when the code is inside model.tar.gz
+    image: ImageRepository
+    network: ServingNetwork | None = None
+
+
+def statement(
+    sid: str,
+    actions: Sequence[str],
+    resources: Sequence[str],
+    conditions: Mapping[str, Any] | None = None,
+) -> iam.PolicyStatement:
+    return iam.PolicyStatement(
+        sid=sid,
+        actions=sorted(actions),
+        resources=list(resources),
+        conditions=dict(conditions) if conditions else None,
+    )
+
+
+def log_group_arn(stack: Stack, name: str) -> str:
+    return stack.format_arn(
+        service="logs",
+        resource="log-group",
+        resource_name=name,
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def runtime_statements(stack: Stack, runtime: ModelRuntime) -> list[iam.PolicyStatement]:
+    repository_arn = stack.format_arn(
+        service="ecr",
+        region=runtime.image.region,
+        account=runtime.image.account,
+        resource="repository",
+        resource_name=runtime.image.name,
+    )
+    statements = [
+        statement("ReadModelArtifacts", READ_OBJECT_ACTIONS, [runtime.model_artifacts.arn]),
+        statement("DecryptModelArtifacts", DECRYPT_ACTIONS, [runtime.artifacts_key.key_arn]),
+        statement("PullModelImage", ECR_PULL_ACTIONS, [repository_arn]),
+        statement("AuthenticateToEcr", ["ecr:GetAuthorizationToken"], ["*"]),
+    ]
+    if runtime.inference_code is not None:
+        statements.append(
+            statement("ReadInferenceCode", READ_OBJECT_ACTIONS, [runtime.inference_code.arn])
+        )
+    if runtime.network is not None:
+        statements += network_statements(stack, runtime.network)
+    return statements
+
+
+def network_statements(stack: Stack, network: ServingNetwork) -> list[iam.PolicyStatement]:
+    def ec2_arn(resource: str, name: str) -> str:
+        return stack.format_arn(service="ec2", resource=resource, resource_name=name)
+
+    return [
+        statement(
+            "AttachInterfacesInSubnets",
+            VPC_INTERFACE_ACTIONS,
+            [ec2_arn("network-interface", "*")]
+            + [ec2_arn("subnet", subnet.subnet_id) for subnet in network.subnets]
+            + [
+                ec2_arn("security-group", group.security_group_id)
+                for group in network.security_groups
+            ],
+        ),
+        statement("DescribeNetwork", VPC_DESCRIBE_ACTIONS, ["*"]),
+    ]
+
+
+def endpoint_statements(
+    stack: Stack,
+    runtime: ModelRuntime,
+    *,
+    log_group_name: str,
+    capture: ObjectPattern | None,
+    capture_key: kms.IKey,
+) -> list[iam.PolicyStatement]:
+    """The endpoint's model: start (runtime), log to its own group, write captured data."""
+    group = log_group_arn(stack, log_group_name)
+    statements = [
+        *runtime_statements(stack, runtime),
+        # The group exists (the stack creates it, encrypted and with retention); SageMaker may
+        # still ask to create it, which then changes nothing.
+        statement("UseEndpointLogGroup", LOG_GROUP_ACTIONS, [f"{group}:*"]),
+        statement("WriteEndpointLogs", LOG_STREAM_ACTIONS, [f"{group}:log-stream:*"]),
+    ]
+    if capture is not None:
+        statements += [
+            statement("CaptureRequestsAndPredictions", WRITE_OBJECT_ACTIONS, [capture.arn]),
+            statement("EncryptCapturedData", ENCRYPT_ACTIONS, [capture_key.key_arn]),
+        ]
+    return statements
+
+
+TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs"
+
+
+def batch_statements(
+    stack: Stack,
+    runtime: ModelRuntime,
+    *,
+    job_name_prefix: str,
+    input_objects: ObjectPattern,
+    input_prefix: str,
+    output_objects: ObjectPattern,
+    data_key: kms.IKey,
+) -> list[iam.PolicyStatement]:
+    """The batch model: start (runtime), read validated files, write predictions, log."""
+    group = log_group_arn(stack, TRANSFORM_LOG_GROUP)
+    return [
+        *runtime_statements(stack, runtime),
+        statement("ReadBatchInput", READ_OBJECT_ACTIONS, [input_objects.arn]),
+        # An S3Prefix input is listed before it is read.
+        statement(
+            "ListBatchInput",
+            ["s3:ListBucket"],
+            [input_objects.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [f"{input_prefix}*"]}},
+        ),
+        statement("WriteBatchPredictions", WRITE_OBJECT_ACTIONS, [output_objects.arn]),
+        statement("UseDataKeyForInputAndPredictions", ENCRYPT_ACTIONS, [data_key.key_arn]),
+        statement(
+            "EncryptJobVolumes",
+            VOLUME_KEY_ACTIONS,
+            [data_key.key_arn],
+            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        ),
+        statement("CreateTransformLogGroup", LOG_GROUP_ACTIONS, [f"{group}:*"]),
+        statement(
+            "WriteTransformLogs",
+            LOG_STREAM_ACTIONS,
+            [f"{group}:log-stream:{job_name_prefix}*"],
+        ),
+    ]
+
+
+def flatten_reference(value: Any) -> str:
+    """A resolved resource as cdk-nag names it in a finding (``<Logical.Arn>``, import names)."""
+    if isinstance(value, str):
+        return value.replace("${", "<").replace("}", ">")
+    if isinstance(value, dict):
+        if "Fn::Join" in value:
+            delimiter, items = value["Fn::Join"]
+            return delimiter.join(flatten_reference(item) for item in items)
+        if "Fn::Sub" in value:
+            return flatten_reference(value["Fn::Sub"])
+        if "Fn::GetAtt" in value:
+            resource, attribute = value["Fn::GetAtt"]
+            return f"<{flatten_reference(resource)}.{flatten_reference(attribute)}>"
+        if "Fn::ImportValue" in value:
+            return flatten_reference(value["Fn::ImportValue"])
+        if "Ref" in value:
+            return f"<{flatten_reference(value['Ref'])}>"
+    return json.dumps(value, separators=(",", ":"))
+
+
+def wildcard_reason(sid: str) -> str:
+    if sid not in WILDCARD_REASONS:
+        raise ValueError(
+            f"statement {sid!r} names a resource with '*' without a documented reason in "
+            "stacks/serving/permissions.py WILDCARD_REASONS"
+        )
+    return WILDCARD_REASONS[sid]
+
+
+@jsii.implements(IValidation)
+class _WildcardAcknowledgments:
+    """Acknowledge each wildcard finding of one policy once its references are resolved.
+
+    cdk-nag names an ``AwsSolutions-IAM5`` finding after the resolved resource, and a
+    cross-stack ARN resolves to an export name that CDK chooses only while preparing the app;
+    construct validations run after that and before the compliance packs.
+    """
+
+    def __init__(self, policy: iam.ManagedPolicy) -> None:
+        self._policy = policy
+
+    def validate(self) -> list[str]:
+        cfn_policy = self._policy.node.default_child
+        assert isinstance(cfn_policy, iam.CfnManagedPolicy)
+        document = Stack.of(cfn_policy).resolve(cfn_policy.policy_document)
+        reasons: dict[str, list[str]] = {}
+        for entry in document["Statement"]:
+            resources = entry["Resource"]
+            for resource in resources if isinstance(resources, list) else [resources]:
+                flat = flatten_reference(resource)
+                if "*" not in flat:
+                    continue
+                reason = wildcard_reason(entry.get("Sid", ""))
+                if reason not in reasons.setdefault(flat, []):
+                    reasons[flat].append(reason)
+        for flat, texts in reasons.items():
+            acknowledge(cfn_policy, f"AwsSolutions-IAM5[Resource::{flat}]", "; ".join(texts))
+        return []
+
+
+def attach_policy(role: iam.Role, statements: Sequence[iam.PolicyStatement]) -> iam.ManagedPolicy:
+    """A customer managed policy (the compliance packs flag inline ones) for ``role``.
+
+    Every statement with a ``*`` resource must have a reason in ``WILDCARD_REASONS``: checked
+    here, so a new wildcard fails synth until its evidence is written down.
+    """
+    for entry in statements:
+        if any("*" in resource for resource in entry.resources):
+            wildcard_reason(entry.sid or "")
+    policy = iam.ManagedPolicy(
+        role,
+        "Policy",
+        description=f"What {role.node.path} may do, statement by statement",
+        statements=list(statements),
+        roles=[role],
+    )
+    policy.node.add_validation(_WildcardAcknowledgments(policy))
+    return policy
