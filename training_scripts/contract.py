@@ -71,12 +71,21 @@ class Contract:
         raise KeyError(f"column {name!r} is not in contract {self.name} {self.version}")
 
 
-def _parse_column(raw: dict, position: int) -> Column:
-    where = f"columns[{position}] ({raw.get('name', '?')})"
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _parse_column(raw: object, position: int) -> Column:
+    if not isinstance(raw, dict):
+        raise ContractError(f"columns[{position}]: must be an object, got {raw!r}")
+    name = raw.get("name")
+    where = f"columns[{position}] ({name if name else '?'})"
+    if not isinstance(name, str) or not name:
+        raise ContractError(f"{where}: needs a non-empty string 'name'")
     kind = raw.get("type")
     if kind == INTEGER:
         minimum, maximum = raw.get("min"), raw.get("max")
-        if not isinstance(minimum, int) or not isinstance(maximum, int) or minimum > maximum:
+        if not _is_int(minimum) or not _is_int(maximum) or minimum > maximum:
             raise ContractError(f"{where}: an integer column needs integer min <= max")
         if minimum < 0:
             raise ContractError(f"{where}: negative integers are not supported")
@@ -90,8 +99,14 @@ def _parse_column(raw: dict, position: int) -> Column:
         )
     if kind == CATEGORY:
         allowed = raw.get("allowed")
-        if not allowed or not all(isinstance(value, str) and value for value in allowed):
+        if (
+            not isinstance(allowed, list)
+            or not allowed
+            or not all(isinstance(value, str) and value for value in allowed)
+        ):
             raise ContractError(f"{where}: a category column needs a non-empty 'allowed' list")
+        if len(set(allowed)) != len(allowed):
+            raise ContractError(f"{where}: 'allowed' lists a value twice")
         return Column(
             name=raw["name"],
             kind=CATEGORY,
@@ -102,13 +117,26 @@ def _parse_column(raw: dict, position: int) -> Column:
     raise ContractError(f"{where}: type must be {INTEGER!r} or {CATEGORY!r}, got {kind!r}")
 
 
+_REQUIRED_KEYS = ("name", "version", "encoding", "delimiter", "quotechar", "target", "columns")
+
+
 def parse_contract(document: dict) -> Contract:
+    missing = [key for key in _REQUIRED_KEYS if key not in document]
+    if missing:
+        raise ContractError(f"the contract needs the keys {', '.join(missing)}")
+    if not isinstance(document["columns"], list) or not document["columns"]:
+        raise ContractError("columns: must be a non-empty list")
     columns = tuple(_parse_column(raw, i) for i, raw in enumerate(document["columns"]))
-    names = [column.name for column in columns]
-    if len(set(names)) != len(names):
-        raise ContractError("column names must be unique")
-    if document["target"] not in names:
-        raise ContractError(f"target {document['target']!r} is not a column")
+    seen: set[str] = set()
+    for column in columns:
+        if column.name in seen:
+            raise ContractError(f"column {column.name!r} is defined twice")
+        seen.add(column.name)
+    target = document["target"]
+    if target not in seen:
+        raise ContractError(f"target {target!r} is not a column")
+    if next(column for column in columns if column.name == target).kind != INTEGER:
+        raise ContractError(f"target {target!r} must be an integer column (a grade)")
     return Contract(
         name=document["name"],
         version=document["version"],

@@ -99,7 +99,34 @@ def test_bad_columns_raise_contract_error_naming_the_column(
 def test_duplicate_column_names_are_refused() -> None:
     document = copy.deepcopy(DOCUMENT)
     document["columns"][1]["name"] = document["columns"][0]["name"]
-    with pytest.raises(ContractError, match="unique"):
+    with pytest.raises(ContractError, match="column 'school' is defined twice"):
+        parse_contract(document)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["columns"][0].pop("name"),
+            r"columns\[0\] \(\?\): needs a non-empty string 'name'",
+        ),
+        (lambda d: d.pop("target"), "the contract needs the keys target"),
+        (
+            lambda d: d["columns"][2].update(min=True),
+            r"columns\[2\] \(age\): an integer column needs",
+        ),
+        (
+            lambda d: d["columns"][0].update(allowed=["GP", "GP"]),
+            r"\(school\): 'allowed' lists a value twice",
+        ),
+        (lambda d: d.update(target="school"), "target 'school' must be an integer column"),
+        (lambda d: d.update(columns=[]), "columns: must be a non-empty list"),
+    ],
+)
+def test_malformed_contracts_get_a_contract_error_naming_the_problem(change, message) -> None:
+    document = copy.deepcopy(DOCUMENT)
+    change(document)
+    with pytest.raises(ContractError, match=message):
         parse_contract(document)
 
 
