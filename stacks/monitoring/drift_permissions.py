@@ -1,0 +1,321 @@
+"""Least-privilege policies of the drift check: its job, its pipeline, its schedule.
+
+Every statement names its actions one by one and its resources by ARN or key pattern. A ``*``
+appears only where the API has no resource-level permission or the name holds a run-time id;
+each such statement has its reason in ``WILDCARD_REASONS``, and the findings are acknowledged
+with it once cross-stack references are resolved (``WildcardAcknowledgments``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jsii
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import IValidation
+
+from ..compliance import acknowledge
+
+SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
+PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
+# SageMaker's own instance metrics of processing jobs, published with the job's role.
+PROCESSING_METRICS_NAMESPACE = "/aws/sagemaker/ProcessingJobs"
+# SageMaker Pipelines names the jobs it starts "pipelines-<execution id>-<step>-<suffix>".
+PIPELINE_JOB_NAME_PATTERN = "pipelines-*"
+KEY_VOLUME_ACTIONS = ("kms:CreateGrant", "kms:DescribeKey")
+ECR_PULL_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+)
+
+_CAPTURE_KEYS = (
+    "capture files are named by SageMaker per hour (<endpoint>/<variant>/yyyy/mm/dd/hh/<id>); "
+    "the pattern fixes the bucket and this endpoint's capture prefix"
+)
+_BASELINE_KEYS = (
+    "baselines are written per pipeline execution (processed/<execution id>/baseline/), an id "
+    "known only at run time; the pattern fixes the bucket and the baseline sub-folder"
+)
+WILDCARD_REASONS = {
+    "ReadCaptures": _CAPTURE_KEYS,
+    "ReadBaselines": _BASELINE_KEYS,
+    "AuthenticateToEcr": (
+        "ecr:GetAuthorizationToken has no resource-level permission; image pulls themselves are "
+        "limited to the SageMaker scikit-learn repository"
+    ),
+    "PutDriftMetrics": (
+        "cloudwatch:PutMetricData has no resource-level permission; the cloudwatch:namespace "
+        "condition limits it to the drift namespace and SageMaker's processing-job namespace"
+    ),
+    "CreateJobLogGroup": "SageMaker writes every processing job's log streams into this group",
+    "WriteOwnJobLogStreams": (
+        "log streams are named after the job, and Pipelines names jobs pipelines-<execution>-...: "
+        "only that prefix is known"
+    ),
+    "DescribeNetworkForInterfaces": (
+        "EC2 Describe actions have no resource-level permission; read-only, SageMaker needs them "
+        "to attach the job's network interfaces"
+    ),
+    "AttachInterfacesInJobSubnets": (
+        "network interfaces are created at run time; subnets and security groups are named"
+    ),
+    "StartDriftJobsOnlyEncrypted": (
+        "Pipelines names jobs pipelines-<execution>-<step>-<suffix> at run time; the conditions "
+        "require encryption in transit and the data key on the volumes"
+    ),
+    "FollowAndStopOwnJobs": "only the pipelines- prefix of the job names is known before a run",
+}
+
+
+@dataclass(frozen=True)
+class JobNetwork:
+    """VPC placement of the drift job (optional: without it SageMaker's managed network)."""
+
+    subnets: Sequence[ec2.ISubnet]
+    security_groups: Sequence[ec2.ISecurityGroup]
+
+
+@dataclass(frozen=True)
+class DriftJobAccess:
+    curated_bucket: s3.IBucket
+    capture_prefix: str  # "capture/<endpoint>/": this endpoint's captures only
+    baseline_pattern: str  # "processed/*/baseline/*"
+    data_key: kms.IKey
+    code_bucket: s3.IBucket
+    code_key: str
+    image_repository_arn: str
+    metrics_namespace: str
+    model_package_arn: str
+    network: JobNetwork | None = None
+
+
+def _statement(
+    sid: str, actions: Sequence[str], resources: Sequence[str], **extra: Any
+) -> iam.PolicyStatement:
+    return iam.PolicyStatement(sid=sid, actions=sorted(actions), resources=list(resources), **extra)
+
+
+def job_statements(stack: Stack, access: DriftJobAccess) -> list[iam.PolicyStatement]:
+    curated = access.curated_bucket
+    log_group = stack.format_arn(
+        service="logs",
+        resource="log-group",
+        resource_name=PROCESSING_LOG_GROUP,
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+    statements = [
+        _statement(
+            "ReadCode", ["s3:GetObject"], [access.code_bucket.arn_for_objects(access.code_key)]
+        ),
+        _statement(
+            "ListCode",
+            ["s3:ListBucket"],
+            [access.code_bucket.bucket_arn],
+            conditions={"StringEquals": {"s3:prefix": [access.code_key]}},
+        ),
+        _statement(
+            "ReadCaptures", ["s3:GetObject"], [curated.arn_for_objects(f"{access.capture_prefix}*")]
+        ),
+        _statement(
+            "ReadBaselines", ["s3:GetObject"], [curated.arn_for_objects(access.baseline_pattern)]
+        ),
+        _statement(
+            "ListCapturesAndBaselines",
+            ["s3:ListBucket"],
+            [curated.bucket_arn],
+            conditions={
+                "StringLike": {"s3:prefix": [f"{access.capture_prefix}*", access.baseline_pattern]}
+            },
+        ),
+        _statement("DecryptCapturesAndBaselines", ["kms:Decrypt"], [access.data_key.key_arn]),
+        _statement(
+            "EncryptJobVolume",
+            KEY_VOLUME_ACTIONS,
+            [access.data_key.key_arn],
+            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        ),
+        _statement(
+            "FindTheServedModelsPipelineRun",
+            ["sagemaker:DescribeModelPackage"],
+            [access.model_package_arn],
+        ),
+        _statement("PullJobImage", ECR_PULL_ACTIONS, [access.image_repository_arn]),
+        _statement("AuthenticateToEcr", ["ecr:GetAuthorizationToken"], ["*"]),
+        _statement(
+            "CreateJobLogGroup",
+            ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
+            [f"{log_group}:*"],
+        ),
+        _statement(
+            "WriteOwnJobLogStreams",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [f"{log_group}:log-stream:{PIPELINE_JOB_NAME_PATTERN}"],
+        ),
+        _statement(
+            "PutDriftMetrics",
+            ["cloudwatch:PutMetricData"],
+            ["*"],
+            conditions={
+                "StringEquals": {
+                    "cloudwatch:namespace": [access.metrics_namespace, PROCESSING_METRICS_NAMESPACE]
+                }
+            },
+        ),
+    ]
+    if access.network is not None:
+        statements += network_statements(stack, access.network)
+    return statements
+
+
+def network_statements(stack: Stack, network: JobNetwork) -> list[iam.PolicyStatement]:
+    def ec2_arn(resource: str, name: str) -> str:
+        return stack.format_arn(service="ec2", resource=resource, resource_name=name)
+
+    return [
+        _statement(
+            "AttachInterfacesInJobSubnets",
+            [
+                "ec2:CreateNetworkInterface",
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission",
+            ],
+            [ec2_arn("network-interface", "*")]
+            + [ec2_arn("subnet", subnet.subnet_id) for subnet in network.subnets]
+            + [
+                ec2_arn("security-group", group.security_group_id)
+                for group in network.security_groups
+            ],
+        ),
+        _statement(
+            "DescribeNetworkForInterfaces",
+            [
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcs",
+            ],
+            ["*"],
+        ),
+    ]
+
+
+def pipeline_statements(
+    stack: Stack, *, job_role: iam.IRole, volume_key: kms.IKey
+) -> list[iam.PolicyStatement]:
+    """What the drift pipeline itself does: start, follow and stop its one processing job."""
+    jobs = stack.format_arn(
+        service="sagemaker", resource="processing-job", resource_name=PIPELINE_JOB_NAME_PATTERN
+    )
+    return [
+        _statement(
+            "StartDriftJobsOnlyEncrypted",
+            ["sagemaker:CreateProcessingJob"],
+            [jobs],
+            conditions={
+                "Bool": {"sagemaker:InterContainerTrafficEncryption": "true"},
+                "ArnEquals": {"sagemaker:VolumeKmsKey": volume_key.key_arn},
+            },
+        ),
+        _statement(
+            "FollowAndStopOwnJobs",
+            ["sagemaker:AddTags", "sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob"],
+            [jobs],
+        ),
+        _statement(
+            "PassOnlyTheJobRoleToSageMaker",
+            ["iam:PassRole"],
+            [job_role.role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": SAGEMAKER_SERVICE}},
+        ),
+        # SageMaker creates the volume grant with the credentials of the job's creator.
+        _statement(
+            "LetSageMakerEncryptJobVolumes",
+            KEY_VOLUME_ACTIONS,
+            [volume_key.key_arn],
+            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        ),
+    ]
+
+
+def attach_policy(
+    role: iam.Role, construct_id: str, statements: Sequence[iam.PolicyStatement]
+) -> iam.ManagedPolicy:
+    """A customer managed policy (the compliance packs flag inline policies) on ``role``."""
+    policy = iam.ManagedPolicy(
+        role,
+        construct_id,
+        description=f"What {role.node.id} may do, statement by statement",
+        statements=list(statements),
+        roles=[role],
+    )
+    reasons = {}
+    for statement in statements:
+        if any("*" in resource for resource in statement.resources):
+            if statement.sid not in WILDCARD_REASONS:
+                raise ValueError(
+                    f"statement {statement.sid!r} names resources with '*' without a reason"
+                )
+            reasons[statement.sid] = WILDCARD_REASONS[statement.sid]
+    policy.node.add_validation(WildcardAcknowledgments(policy, reasons))
+    return policy
+
+
+def flatten_reference(value: Any) -> str:
+    """A resolved resource as cdk-nag names it in a finding (``<Logical.Arn>``, import names)."""
+    if isinstance(value, str):
+        return value.replace("${", "<").replace("}", ">")
+    if isinstance(value, dict):
+        if "Fn::Join" in value:
+            delimiter, items = value["Fn::Join"]
+            return delimiter.join(flatten_reference(item) for item in items)
+        if "Fn::GetAtt" in value:
+            resource, attribute = value["Fn::GetAtt"]
+            return f"<{flatten_reference(resource)}.{flatten_reference(attribute)}>"
+        if "Fn::ImportValue" in value:
+            return flatten_reference(value["Fn::ImportValue"])
+        if "Ref" in value:
+            return f"<{flatten_reference(value['Ref'])}>"
+    return json.dumps(value, separators=(",", ":"))
+
+
+@jsii.implements(IValidation)
+class WildcardAcknowledgments:
+    """Acknowledge each wildcard finding of one policy once references are resolved.
+
+    cdk-nag names a finding after the resolved resource, and a cross-stack ARN resolves to an
+    export name CDK chooses only while preparing the app. Construct validations run after that
+    and before the compliance packs, so each exact finding is acknowledged here with the reason
+    of its statement (never a blanket acknowledgment of the rule).
+    """
+
+    def __init__(self, policy: iam.ManagedPolicy, reasons: dict[str, str]) -> None:
+        self._policy = policy
+        self._reasons = reasons
+
+    def validate(self) -> list[str]:
+        cfn_policy = self._policy.node.default_child
+        assert isinstance(cfn_policy, iam.CfnManagedPolicy)
+        document = Stack.of(cfn_policy).resolve(cfn_policy.policy_document)
+        reasons_by_finding: dict[str, list[str]] = {}
+        for statement in document["Statement"]:
+            reason = self._reasons.get(statement.get("Sid", ""))
+            resources = statement["Resource"]
+            for resource in resources if isinstance(resources, list) else [resources]:
+                flat = flatten_reference(resource)
+                if reason is not None and "*" in flat:
+                    reasons_by_finding.setdefault(flat, [])
+                    if reason not in reasons_by_finding[flat]:
+                        reasons_by_finding[flat].append(reason)
+        for flat, reasons in reasons_by_finding.items():
+            acknowledge(cfn_policy, f"AwsSolutions-IAM5[Resource::{flat}]", "; ".join(reasons))
+        return []
