@@ -1,4 +1,5 @@
-"""Which model package a synth serves: the context key, cdk.json, and checks against the stage."""
+"""Which model package a synth serves (context key, cdk.json, checks against the stage), and a
+VPC refused for a serverless endpoint."""
 
 from __future__ import annotations
 
@@ -96,3 +97,35 @@ def test_a_bad_arn_in_cdk_json_is_named_by_its_key():
     message = r"^stage 'prod': serving\.model_package_arn: the model package belongs to group"
     with pytest.raises(ConfigError, match=message):
         _select(config)
+
+
+def test_a_vpc_for_a_serverless_endpoint_is_refused_naming_the_mode():
+    import aws_cdk as cdk
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_s3 as s3
+    from aws_cdk import aws_sns as sns
+
+    from stacks.data_stack import PlatformBuckets, PlatformKeys
+    from stacks.serving.permissions import ServingNetwork
+    from stacks.serving.serving_stack import ServingStack
+
+    config = parse_stage_config("dev", STAGES)
+    app = cdk.App()
+    base = cdk.Stack(app, "Base")
+    subnet = ec2.Subnet.from_subnet_id(base, "Subnet", "subnet-0123")
+    group = ec2.SecurityGroup.from_security_group_id(base, "Group", "sg-0123")
+    with pytest.raises(ConfigError, match=r"^stage 'dev': serving\.mode: serverless endpoints"):
+        ServingStack(
+            app,
+            "Serving",
+            config=config,
+            settings=config.serving,
+            package=ModelPackage.parse(example_arn("dev")),
+            keys=PlatformKeys(data=kms.Key(base, "D"), platform=kms.Key(base, "P")),
+            buckets=PlatformBuckets(
+                **{name: s3.Bucket(base, name) for name in PlatformBuckets.__annotations__}
+            ),
+            alerts_topic=sns.Topic(base, "T"),
+            network=ServingNetwork(subnets=[subnet], security_groups=[group]),
+        )
