@@ -12,6 +12,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
+from ..config.monitoring import MonitoringConfig
 from .alarm_book import AlarmBook
 from .drift_check import DriftCheck
 from .ingestion_alarms import quarantine_rate, validator_metric
@@ -37,10 +38,7 @@ class DashboardInputs:
     serving: ServingSignals | None
     drift: DriftCheck | None
     drift_absent_reason: str
-    ingestion_settings_period: Duration
-    serving_settings_period: Duration
-    quarantine_period: Duration
-    min_files_for_quarantine_rate: int
+    settings: MonitoringConfig
 
 
 def _title(text: str, note: str = "") -> cloudwatch.TextWidget:
@@ -119,7 +117,8 @@ def _ingestion(inputs: DashboardInputs) -> list[cloudwatch.IWidget]:
     signals = inputs.ingestion
     if signals is None:
         return _absent("Ingestion", "No ingestion stack in this stage.")
-    period = inputs.ingestion_settings_period
+    settings = inputs.settings.ingestion
+    period = Duration.minutes(settings.period_minutes)
     accepted = validator_metric(signals, signals.accepted_files_metric, period)
     rejected = validator_metric(signals, signals.rejected_files_metric, period)
     checked = cloudwatch.MathExpression(
@@ -128,7 +127,9 @@ def _ingestion(inputs: DashboardInputs) -> list[cloudwatch.IWidget]:
         label="Files checked",
         period=period,
     )
-    timeout_ms = signals.timeout.to_milliseconds()
+    duration_limit_ms = round(
+        signals.timeout.to_milliseconds() * settings.duration_p99_fraction_of_timeout
+    )
     function = signals.function
     return [
         _title("Ingestion", "Uploads -> upload queue -> validator -> curated or quarantine."),
@@ -145,9 +146,12 @@ def _ingestion(inputs: DashboardInputs) -> list[cloudwatch.IWidget]:
             [accepted, rejected],
             right=[
                 quarantine_rate(
-                    signals, inputs.quarantine_period, inputs.min_files_for_quarantine_rate
+                    signals,
+                    Duration.minutes(settings.quarantine_rate_period_minutes),
+                    settings.min_files_for_quarantine_rate,
                 )
             ],
+            right_limit=settings.max_quarantine_rate,
             stacked=True,
         ),
         _graph(
@@ -157,7 +161,7 @@ def _ingestion(inputs: DashboardInputs) -> list[cloudwatch.IWidget]:
                 function.metric_throttles(period=period, statistic="Sum"),
             ],
             right=[function.metric_duration(period=period, statistic="p99")],
-            right_limit=timeout_ms,
+            right_limit=duration_limit_ms,
         ),
         _graph(
             "Upload queue",
@@ -270,7 +274,7 @@ def _serving(inputs: DashboardInputs) -> list[cloudwatch.IWidget]:
         return _absent(
             "Serving", "No endpoint in this stage: deploy with -c model_package_arn=<ARN>."
         )
-    period = inputs.serving_settings_period
+    period = Duration.minutes(inputs.settings.serving.period_minutes)
     widgets: list[cloudwatch.IWidget] = [
         _title(
             "Serving",

@@ -151,11 +151,6 @@ class MonitoringStack(Stack):
                 serving=serving,
                 drift=self.drift,
                 drift_absent_reason=self.drift_absent_reason or "",
-                ingestion_settings_period=Duration.minutes(settings.ingestion.period_minutes),
-                serving_settings_period=Duration.minutes(settings.serving.period_minutes),
-                quarantine_period=Duration.minutes(
-                    settings.ingestion.quarantine_rate_period_minutes
-                ),
-                min_files_for_quarantine_rate=settings.ingestion.min_files_for_quarantine_rate,
+                settings=settings,
             ),
         )
