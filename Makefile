@@ -69,3 +69,8 @@ bootstrap: $(SYNTH_DEPS) ## Once per account and region: cdk bootstrap (needs AW
 
 clean: ## Remove generated files (keeps the virtualenv and node_modules)
 	rm -rf cdk.out build reports .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: audit
+audit: $(SYNTH_DEPS) ## Auditor report of STAGE into reports/<stage>/ (audit.md, audit.html, diagram)
+	$(CDK) synth --quiet -c stage=$(STAGE) $(CDK_ARGS) -o cdk.out/$(STAGE)
+	$(PYTHON) -m tools.audit --assembly cdk.out/$(STAGE) --out reports/$(STAGE)
