@@ -145,6 +145,12 @@ def _pipeline_assembly(tmp_path: Path) -> Audit:
                 "Jobs/Serverless",
                 ProductionVariants=[{"VariantName": "a", "ServerlessConfig": {}}],
             ),
+            "ServerlessKeyed1": resource(
+                "AWS::SageMaker::EndpointConfig",
+                "Jobs/ServerlessKeyed",
+                ProductionVariants=[{"VariantName": "a", "ServerlessConfig": {}}],
+                KmsKeyId=imported("Data:KeyArn"),
+            ),
             "Provisioned1": resource(
                 "AWS::SageMaker::EndpointConfig",
                 "Jobs/Provisioned",
@@ -192,6 +198,8 @@ def test_service_defaults_are_flagged(tmp_path: Path) -> None:
 def test_endpoint_configs(tmp_path: Path) -> None:
     audit = _pipeline_assembly(tmp_path)
     assert [i.item for i in audit.encryption if i.resource.name == "Serverless"] == []
+    [keyed] = [i for i in audit.encryption if i.resource.name == "ServerlessKeyed"]
+    assert keyed.item == "model image (serverless)" and not keyed.flagged
     provisioned = {i.item: i for i in audit.encryption if i.resource.name == "Provisioned"}
     assert provisioned["ML storage volume"].flagged
     capture = provisioned["captured requests and responses"]

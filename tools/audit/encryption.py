@@ -152,6 +152,13 @@ def _endpoint_config(context: _Context, resource: Resource) -> Iterator[Encrypte
             "ML storage volume",
             context.key(resource, props.get("KmsKeyId"), absent=_SAGEMAKER_VOLUME),
         )
+    elif props.get("KmsKeyId") is not None:
+        # Serverless variants have no volume; the key, when set, encrypts the model image.
+        yield EncryptedItem(
+            resource,
+            "model image (serverless)",
+            context.key(resource, props["KmsKeyId"], absent=_AWS_OWNED),
+        )
     capture = props.get("DataCaptureConfig")
     if capture and capture.get("EnableCapture", True) not in (False, "false"):
         uri = context.resolver.text(capture.get("DestinationS3Uri"), resource.stack)
