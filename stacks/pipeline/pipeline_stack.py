@@ -20,6 +20,7 @@ import jsii
 from aws_cdk import RemovalPolicy, Stack, Token
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
@@ -31,7 +32,7 @@ from ..config import StageConfig
 from ..config.pipeline import JobConfig
 from ..data_stack import PlatformBuckets, PlatformKeys
 from . import definition as names
-from .definition import DefinitionSpec, JobSpec, NetworkSpec, build_definition
+from .definition import BuiltDefinition, DefinitionSpec, JobSpec, NetworkSpec, build_definition
 from .placeholders import Placeholders
 from .roles import (
     JobKind,
@@ -66,10 +67,6 @@ class _AlertsTopicTarget:
         return events.RuleTargetConfig(arn=self._topic.topic_arn)
 
 
-def _seconds(minutes: int) -> int:
-    return minutes * 60
-
-
 class PipelineStack(Stack):
     def __init__(
         self,
@@ -84,7 +81,6 @@ class PipelineStack(Stack):
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        settings = config.pipeline
         self.pipeline_name = f"{config.resource_prefix}-training"
         self.model_package_group_name = f"{config.resource_prefix}-student-grades"
         self.pipeline_arn = self.format_arn(
@@ -108,64 +104,7 @@ class PipelineStack(Stack):
             self, "PipelineRole", description=f"SageMaker Pipeline {self.pipeline_name}"
         )
 
-        # The SDK builds the definition from placeholders; tokens go back in afterwards.
-        placeholders = Placeholders()
-        curated = placeholders.bucket("curated-bucket", buckets.curated.bucket_name)
-        artifacts = placeholders.bucket("artifacts-bucket", buckets.artifacts.bucket_name)
-        source_bucket = placeholders.bucket("source-bucket", source.s3_bucket_name)
-        data_key = placeholders.key_arn("data-key", keys.data.key_arn)
-        platform_key = placeholders.key_arn("platform-key", keys.platform.key_arn)
-
-        def job(role: iam.Role, name: str, settings: JobConfig, output_key: str) -> JobSpec:
-            return JobSpec(
-                role_arn=placeholders.role_arn(f"{name}-role", role.role_arn),
-                instance_type=settings.instance_type,
-                instance_count=settings.instance_count,
-                volume_size_gb=settings.volume_size_gb,
-                max_runtime_seconds=_seconds(settings.max_runtime_minutes),
-                volume_key_arn=data_key,  # every job holds student records on its volumes
-                output_key_arn=output_key,
-            )
-
-        network_spec = None
-        if network is not None:
-            network_spec = NetworkSpec(
-                subnet_ids=tuple(
-                    placeholders.identifier(f"subnet-{index}", subnet.subnet_id)
-                    for index, subnet in enumerate(network.subnets)
-                ),
-                security_group_ids=tuple(
-                    placeholders.identifier(f"security-group-{index}", group.security_group_id)
-                    for index, group in enumerate(network.security_groups)
-                ),
-            )
-
-        spec = DefinitionSpec(
-            region=config.region,
-            sklearn_version=sklearn_framework_version(),
-            source_tarball_uri=f"s3://{source_bucket}/{source.s3_object_key}",
-            # No default: the validated/ prefix also holds the validation reports (report.json),
-            # so each execution must name one upload's data/ prefix (the validator does).
-            input_data_url=None,
-            processed_uri=f"s3://{curated}/{layout.PROCESSED_PREFIX.rstrip('/')}",
-            models_uri=f"s3://{artifacts}/{layout.MODELS_PREFIX.rstrip('/')}",
-            evaluation_uri=f"s3://{artifacts}/{layout.EVALUATION_PREFIX.rstrip('/')}",
-            preprocess=job(self.preprocess_role, "preprocess", settings.preprocess, data_key),
-            train=job(self.train_role, "train", settings.train, platform_key),
-            evaluate=job(self.evaluate_role, "evaluate", settings.evaluate, platform_key),
-            hyperparameters=settings.hyperparameters.as_arguments(),
-            rmse_threshold=settings.quality_gate.max_rmse,
-            fairness_gap_threshold=settings.quality_gate.max_fairness_gap,
-            model_package_group_name=self.model_package_group_name,
-            inference_instance_types=settings.inference_instance_types,
-            transform_instance_types=settings.transform_instance_types,
-            cache_expire_after=settings.cache_expire_after,
-            model_approval_status=settings.model_approval_status,
-            network=network_spec,
-        )
-        built = build_definition(spec)
-        definition_body = placeholders.substitute(built.json)
-
+        built, definition_body = self._definition(config, keys, buckets, source, network)
         image_account, image_region, image_repository = built.image_repository
         repository_arn = self.format_arn(
             service="ecr",
@@ -174,108 +113,8 @@ class PipelineStack(Stack):
             resource="repository",
             resource_name=image_repository,
         )
-        source_object = ObjectAccess(source.bucket, (source.s3_object_key,))
-        processed = layout.PROCESSED_PREFIX
-        self._job_policies = {
-            "Preprocess": attach_policy(
-                self.preprocess_role,
-                "Policy",
-                job_statements(
-                    self,
-                    JobPermissions(
-                        kind=JobKind.PROCESSING,
-                        reads=(
-                            ObjectAccess(buckets.curated, (f"{layout.VALIDATED_PREFIX}*",)),
-                            source_object,
-                        ),
-                        writes=(
-                            ObjectAccess(
-                                buckets.curated,
-                                tuple(
-                                    f"{processed}*/{split}/*" for split in names.PREPROCESS_OUTPUTS
-                                ),
-                            ),
-                        ),
-                        read_keys=(keys.data,),
-                        write_keys=(keys.data,),
-                        volume_key=keys.data,
-                        image_repository_arn=repository_arn,
-                        network=network,
-                    ),
-                ),
-            ),
-            "Train": attach_policy(
-                self.train_role,
-                "Policy",
-                job_statements(
-                    self,
-                    JobPermissions(
-                        kind=JobKind.TRAINING,
-                        reads=(
-                            ObjectAccess(
-                                buckets.curated,
-                                tuple(
-                                    f"{processed}*/{channel}/*"
-                                    for channel in names.TRAINING_CHANNELS
-                                ),
-                            ),
-                            source_object,
-                        ),
-                        writes=(ObjectAccess(buckets.artifacts, (f"{layout.MODELS_PREFIX}*",)),),
-                        read_keys=(keys.data,),
-                        write_keys=(keys.platform,),
-                        volume_key=keys.data,
-                        image_repository_arn=repository_arn,
-                        network=network,
-                    ),
-                ),
-            ),
-            "Evaluate": attach_policy(
-                self.evaluate_role,
-                "Policy",
-                job_statements(
-                    self,
-                    JobPermissions(
-                        kind=JobKind.PROCESSING,
-                        reads=(
-                            ObjectAccess(
-                                buckets.artifacts,
-                                (f"{layout.MODELS_PREFIX}*/output/model.tar.gz",),
-                            ),
-                            ObjectAccess(buckets.curated, (f"{processed}*/test/*",)),
-                            source_object,
-                        ),
-                        writes=(
-                            ObjectAccess(buckets.artifacts, (f"{layout.EVALUATION_PREFIX}*",)),
-                        ),
-                        read_keys=(keys.data, keys.platform),
-                        write_keys=(keys.platform,),
-                        volume_key=keys.data,
-                        image_repository_arn=repository_arn,
-                        network=network,
-                    ),
-                ),
-            ),
-        }
-        self._pipeline_policy = attach_policy(
-            self.pipeline_role,
-            "Policy",
-            pipeline_statements(
-                self,
-                PipelinePermissions(
-                    job_roles=(self.preprocess_role, self.train_role, self.evaluate_role),
-                    model_package_group_name=self.model_package_group_name,
-                    volume_key=keys.data,
-                    processing_output_keys=(keys.data, keys.platform),
-                    training_output_keys=(keys.platform,),
-                    reports=ObjectAccess(
-                        buckets.artifacts,
-                        (f"{layout.EVALUATION_PREFIX}*/{names.EVALUATION_FILE}",),
-                    ),
-                    report_key=keys.platform,
-                ),
-            ),
-        )
+        self._grant_jobs(keys, buckets, source, repository_arn, network)
+        pipeline_policy = self._grant_pipeline(keys, buckets)
 
         self.model_package_group = sagemaker.CfnModelPackageGroup(
             self,
@@ -301,10 +140,168 @@ class PipelineStack(Stack):
         )
         # Executions need the registry and the permissions from their first run.
         self.pipeline.node.add_dependency(self.model_package_group)
-        self.pipeline.node.add_dependency(self._pipeline_policy)
+        self.pipeline.node.add_dependency(pipeline_policy)
 
         self._route_events_to(alerts_topic)
         self._acknowledge_findings()
+
+    def _definition(
+        self,
+        config: StageConfig,
+        keys: PlatformKeys,
+        buckets: PlatformBuckets,
+        source: s3_assets.Asset,
+        network: JobNetwork | None,
+    ) -> tuple[BuiltDefinition, str]:
+        """The definition built from placeholders, and its text with the tokens put back."""
+        settings = config.pipeline
+        placeholders = Placeholders()
+        curated = placeholders.bucket("curated-bucket", buckets.curated.bucket_name)
+        artifacts = placeholders.bucket("artifacts-bucket", buckets.artifacts.bucket_name)
+        source_bucket = placeholders.bucket("source-bucket", source.s3_bucket_name)
+        data_key = placeholders.key_arn("data-key", keys.data.key_arn)
+        platform_key = placeholders.key_arn("platform-key", keys.platform.key_arn)
+
+        def job(role: iam.Role, name: str, job_settings: JobConfig, output_key: str) -> JobSpec:
+            return JobSpec(
+                role_arn=placeholders.role_arn(f"{name}-role", role.role_arn),
+                instance_type=job_settings.instance_type,
+                instance_count=job_settings.instance_count,
+                volume_size_gb=job_settings.volume_size_gb,
+                max_runtime_seconds=job_settings.max_runtime_minutes * 60,
+                volume_key_arn=data_key,  # every job holds student records on its volumes
+                output_key_arn=output_key,
+            )
+
+        network_spec = None
+        if network is not None:
+            network_spec = NetworkSpec(
+                subnet_ids=tuple(
+                    placeholders.identifier(f"subnet-{index}", subnet.subnet_id)
+                    for index, subnet in enumerate(network.subnets)
+                ),
+                security_group_ids=tuple(
+                    placeholders.identifier(f"security-group-{index}", group.security_group_id)
+                    for index, group in enumerate(network.security_groups)
+                ),
+            )
+
+        built = build_definition(
+            DefinitionSpec(
+                region=config.region,
+                sklearn_version=sklearn_framework_version(),
+                source_tarball_uri=f"s3://{source_bucket}/{source.s3_object_key}",
+                # No default: validated/ also holds the validation reports (report.json), so
+                # each execution names one upload's data/ prefix (the validator does).
+                input_data_url=None,
+                processed_uri=f"s3://{curated}/{layout.PROCESSED_PREFIX.rstrip('/')}",
+                models_uri=f"s3://{artifacts}/{layout.MODELS_PREFIX.rstrip('/')}",
+                evaluation_uri=f"s3://{artifacts}/{layout.EVALUATION_PREFIX.rstrip('/')}",
+                preprocess=job(self.preprocess_role, "preprocess", settings.preprocess, data_key),
+                train=job(self.train_role, "train", settings.train, platform_key),
+                evaluate=job(self.evaluate_role, "evaluate", settings.evaluate, platform_key),
+                hyperparameters=settings.hyperparameters.as_arguments(),
+                rmse_threshold=settings.quality_gate.max_rmse,
+                fairness_gap_threshold=settings.quality_gate.max_fairness_gap,
+                model_package_group_name=self.model_package_group_name,
+                inference_instance_types=settings.inference_instance_types,
+                transform_instance_types=settings.transform_instance_types,
+                cache_expire_after=settings.cache_expire_after,
+                model_approval_status=settings.model_approval_status,
+                network=network_spec,
+            )
+        )
+        return built, placeholders.substitute(built.json)
+
+    def _grant_jobs(
+        self,
+        keys: PlatformKeys,
+        buckets: PlatformBuckets,
+        source: s3_assets.Asset,
+        repository_arn: str,
+        network: JobNetwork | None,
+    ) -> None:
+        """Each job reads its inputs and the source dir, and writes only its own outputs."""
+        source_object = ObjectAccess(source.bucket, (source.s3_object_key,))
+        processed = layout.PROCESSED_PREFIX
+
+        def permissions(
+            kind: JobKind,
+            reads: tuple[ObjectAccess, ...],
+            writes: ObjectAccess,
+            read_keys: tuple[kms.IKey, ...],
+            write_key: kms.IKey,
+        ) -> JobPermissions:
+            return JobPermissions(
+                kind=kind,
+                reads=(*reads, source_object),
+                writes=(writes,),
+                read_keys=read_keys,
+                write_keys=(write_key,),
+                volume_key=keys.data,
+                image_repository_arn=repository_arn,
+                network=network,
+            )
+
+        grants = {
+            self.preprocess_role: permissions(
+                JobKind.PROCESSING,
+                reads=(ObjectAccess(buckets.curated, (f"{layout.VALIDATED_PREFIX}*",)),),
+                writes=ObjectAccess(
+                    buckets.curated,
+                    tuple(f"{processed}*/{split}/*" for split in names.PREPROCESS_OUTPUTS),
+                ),
+                read_keys=(keys.data,),
+                write_key=keys.data,
+            ),
+            self.train_role: permissions(
+                JobKind.TRAINING,
+                reads=(
+                    ObjectAccess(
+                        buckets.curated,
+                        tuple(f"{processed}*/{channel}/*" for channel in names.TRAINING_CHANNELS),
+                    ),
+                ),
+                writes=ObjectAccess(buckets.artifacts, (f"{layout.MODELS_PREFIX}*",)),
+                read_keys=(keys.data,),
+                write_key=keys.platform,
+            ),
+            self.evaluate_role: permissions(
+                JobKind.PROCESSING,
+                reads=(
+                    ObjectAccess(
+                        buckets.artifacts, (f"{layout.MODELS_PREFIX}*/output/model.tar.gz",)
+                    ),
+                    ObjectAccess(buckets.curated, (f"{processed}*/test/*",)),
+                ),
+                writes=ObjectAccess(buckets.artifacts, (f"{layout.EVALUATION_PREFIX}*",)),
+                read_keys=(keys.data, keys.platform),
+                write_key=keys.platform,
+            ),
+        }
+        for role, role_permissions in grants.items():
+            attach_policy(role, "Policy", job_statements(self, role_permissions))
+
+    def _grant_pipeline(self, keys: PlatformKeys, buckets: PlatformBuckets) -> iam.ManagedPolicy:
+        return attach_policy(
+            self.pipeline_role,
+            "Policy",
+            pipeline_statements(
+                self,
+                PipelinePermissions(
+                    job_roles=(self.preprocess_role, self.train_role, self.evaluate_role),
+                    model_package_group_name=self.model_package_group_name,
+                    volume_key=keys.data,
+                    processing_output_keys=(keys.data, keys.platform),
+                    training_output_keys=(keys.platform,),
+                    reports=ObjectAccess(
+                        buckets.artifacts,
+                        (f"{layout.EVALUATION_PREFIX}*/{names.EVALUATION_FILE}",),
+                    ),
+                    report_key=keys.platform,
+                ),
+            ),
+        )
 
     def _route_events_to(self, topic: sns.ITopic) -> None:
         # cast: mypy does not see a jsii.implements class as the jsii protocol it implements.
