@@ -10,6 +10,7 @@ from .data import DataConfig, LogsConfig
 from .ingestion import IngestionConfig
 from .monitoring import MonitoringConfig
 from .parsing import SettingError
+from .pipeline import PipelineConfig
 from .serving import ServingConfig
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
@@ -30,6 +31,7 @@ class StageConfig:
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     ingestion: IngestionConfig = field(default_factory=IngestionConfig)
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
+    pipeline: PipelineConfig = field(default_factory=PipelineConfig)
     serving: ServingConfig = field(default_factory=ServingConfig)
 
     def check(self) -> None:
