@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from framework import SKLEARN_FRAMEWORK_VERSION
 
+from framework import SKLEARN_FRAMEWORK_VERSION
 from stacks.serving.image import (
     ImageLookupError,
     ImageRepository,
