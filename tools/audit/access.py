@@ -20,7 +20,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from .assembly import CloudAssembly, Resource
-from .encryption import _Context as _EncryptionContext
 from .encryption import bucket_key
 from .expectations import agreed_prefixes, within
 from .intrinsics import ACCOUNT_PLACEHOLDER, TOKEN, Resolver, references_in
@@ -341,14 +340,15 @@ class _Collector:
         self.identity: dict[Principal, list[Statement]] = {}
         self.managed: dict[Principal, list[str]] = {}
         self.assumed_by: dict[Principal, list[str]] = {}
-        self._by_literal_name: dict[tuple[str, str], Principal] = {}
+        # IAM identities whose template sets their name literally: (kind, name) -> principal.
+        self.by_literal_name: dict[tuple[str, str], Principal] = {}
         for resource in assembly.resources():
             if resource.type in _IAM_TYPES:
                 principal = _iam_principal(resource)
                 self.identity.setdefault(principal, [])
                 name = resource.properties.get(_NAME_PROPERTY[principal.kind])
                 if isinstance(name, str):
-                    self._by_literal_name[(principal.kind, name)] = principal
+                    self.by_literal_name[(principal.kind, name)] = principal
         self._attached_managed: set[tuple[Principal, str]] = set()
         for resource in assembly.resources():
             self._collect(resource)
@@ -361,8 +361,8 @@ class _Collector:
             iam = [r for r in resources if r is not None and r.type in _IAM_TYPES]
             if iam:
                 found.extend(_iam_principal(r) for r in iam)
-            elif (kind, text) in self._by_literal_name:
-                found.append(self._by_literal_name[(kind, text)])
+            elif (kind, text) in self.by_literal_name:
+                found.append(self.by_literal_name[(kind, text)])
             else:
                 found.append(Principal(kind, f"external:{text}", f"{text} (not in this assembly)"))
         return found
@@ -477,7 +477,7 @@ def classify_principal(
         return Principal("external", named, f"account {named}")
     iam = _IAM_ARN.match(value)
     if iam and iam["account"] in this_account and collector is not None:
-        principal = collector._by_literal_name.get((iam["kind"], iam["name"]))
+        principal = collector.by_literal_name.get((iam["kind"], iam["name"]))
         if principal is not None:
             return principal
     return Principal("external", value, value)
@@ -607,10 +607,9 @@ def _key_grants(
 
 def build_matrix(assembly: CloudAssembly, resolver: Resolver, keys: KeyCatalog) -> AccessMatrix:
     collector = _Collector(assembly, resolver)
-    context = _EncryptionContext(assembly, resolver, keys)
     buckets = []
     for resource in assembly.resources_of_type("AWS::S3::Bucket"):
-        use = bucket_key(context, resource)
+        use = bucket_key(resolver, keys, resource)
         buckets.append(
             BucketTarget(
                 resource,

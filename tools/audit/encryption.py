@@ -44,7 +44,8 @@ class _Context:
         for reference in references_in(text or ""):
             bucket = self.resolver.resource_of(reference)
             if bucket is not None and bucket.type == "AWS::S3::Bucket":
-                return bucket_key(self, bucket), f"bucket default of {bucket.name}"
+                use = bucket_key(self.resolver, self.keys, bucket)
+                return use, f"bucket default of {bucket.name}"
         return None
 
     def output(
@@ -59,16 +60,16 @@ class _Context:
         return absent, "no KmsKeyId and the bucket is not in this assembly"
 
 
-def bucket_key(context: _Context, bucket: Resource) -> KeyUse:
+def bucket_key(resolver: Resolver, keys: KeyCatalog, bucket: Resource) -> KeyUse:
+    """The default encryption of an S3 bucket."""
     rules = _dig(bucket.properties, "BucketEncryption", "ServerSideEncryptionConfiguration") or []
     default = _dig(rules[0] if rules else {}, "ServerSideEncryptionByDefault") or {}
-    algorithm = context.resolver.text(default.get("SSEAlgorithm"), bucket.stack)
+    algorithm = resolver.text(default.get("SSEAlgorithm"), bucket.stack)
     if algorithm.startswith("aws:kms"):
-        return context.key(
-            bucket,
-            default.get("KMSMasterKeyID"),
-            absent=KeyUse(KeyKind.AWS_MANAGED, detail="alias/aws/s3"),
-        )
+        key = default.get("KMSMasterKeyID")
+        if key is None:
+            return KeyUse(KeyKind.AWS_MANAGED, detail="alias/aws/s3")
+        return keys.identify(resolver.text(key, bucket.stack))
     return KeyUse(KeyKind.SSE_S3, detail="AES256" if algorithm else "S3 default encryption")
 
 
@@ -80,7 +81,7 @@ Extractor = Callable[[_Context, Resource], Iterator[EncryptedItem]]
 
 
 def _s3_bucket(context: _Context, resource: Resource) -> Iterator[EncryptedItem]:
-    yield EncryptedItem(resource, "objects", bucket_key(context, resource))
+    yield EncryptedItem(resource, "objects", bucket_key(context.resolver, context.keys, resource))
 
 
 def _single(item: str, key_property: str, absent: KeyUse, *path: str) -> Extractor:
