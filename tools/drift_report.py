@@ -17,11 +17,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from contract import load_contract
 from drift import read_local_captures
 from drift_aws import DriftInputError
 from drift_stats import BaselineError, DriftReport, compare
-
-from contract import load_contract
 from stacks.config import cdk_json_context, parse_stage_config
 from stacks.config.monitoring import DriftConfig
 

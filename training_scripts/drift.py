@@ -34,6 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from contract import Contract, load_contract
 from drift_aws import (
     DriftInputError,
     baseline_prefix_of_model,
@@ -45,8 +46,6 @@ from drift_aws import (
 )
 from drift_capture import CapturedBatch, read_capture_lines
 from drift_stats import BaselineError, DriftReport, compare
-
-from contract import Contract, load_contract
 
 LOG = logging.getLogger("drift")
 

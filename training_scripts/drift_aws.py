@@ -24,10 +24,9 @@ from typing import Any
 
 import drift_metrics as names
 from baseline import merge_baselines
+from contract import Contract
 from drift_capture import CapturedBatch, read_capture_lines
 from drift_stats import DriftReport
-
-from contract import Contract
 
 PIPELINE_EXECUTION_METADATA_KEY = "pipeline_execution_arn"
 BASELINE_FOLDER = "baseline"

@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from baseline import BASELINE_FORMAT
 
+from baseline import BASELINE_FORMAT
 from contract import CATEGORY, Column, Contract
 
 MAX_BINS = 10

@@ -50,11 +50,11 @@ def add_rule_delivery_alarm(
 
 
 def add_pipeline_alarms(book: AlarmBook, signals: PipelineSignals, period: Duration) -> None:
-    for rule in signals.failure_rules:
+    for index, rule in enumerate(signals.failure_rules):
         add_rule_delivery_alarm(
             book,
             PIPELINE,
-            f"{_kebab(rule.node.id)}-undelivered",
+            "failure-notice-undelivered" + (f"-{index}" if index else ""),
             rule=rule,
             period=period,
             what=(
@@ -66,7 +66,3 @@ def add_pipeline_alarms(book: AlarmBook, signals: PipelineSignals, period: Durat
                 "the alerts topic's policy and KMS key (EventBridge must be allowed to publish)."
             ),
         )
-
-
-def _kebab(name: str) -> str:
-    return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")

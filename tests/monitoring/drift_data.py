@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from baseline import BaselineAccumulator
-from features import canonical
 
+from baseline import BaselineAccumulator
 from contract import load_contract
+from features import canonical
 from tools import sample_data
 
 CONTRACT = load_contract()

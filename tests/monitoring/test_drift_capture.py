@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from drift_capture import CapturedBatch, read_capture_lines
 
 from . import drift_data as data

@@ -4,9 +4,9 @@ drifted traffic goes past them, on the feature that drifted."""
 from __future__ import annotations
 
 import pytest
-from drift_stats import BaselineError, build_bins, compare, psi
 
 from contract import load_contract
+from drift_stats import BaselineError, build_bins, compare, psi
 from stacks.config import cdk_json_context, parse_stage_config
 
 from . import drift_data as data

@@ -7,10 +7,11 @@ import json
 from datetime import UTC, datetime
 
 import boto3
-import drift
-import drift_metrics as names
 import pytest
 from moto import mock_aws
+
+import drift
+import drift_metrics as names
 
 from . import drift_data as data
 
