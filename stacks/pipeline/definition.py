@@ -74,6 +74,8 @@ EVALUATION_FILE = "evaluation.json"
 EVALUATION_PROPERTY_FILE = "EvaluationReport"
 RMSE_JSON_PATH = "regression_metrics.rmse.value"
 FAIRNESS_GAP_JSON_PATH = "fairness.largest_gap.value"
+# The naive baseline a model must beat: predicting the final grade as the second-period grade.
+BASELINE_RMSE_JSON_PATH = "baselines.predict_g2.rmse"
 DATA_CONTENT_TYPE = "text/csv"
 # inference.py's input_fn and output_fn.
 INFERENCE_CONTENT_TYPES = ("text/csv", "application/json")
@@ -223,7 +225,7 @@ def _build_pipeline(spec: DefinitionSpec) -> tuple[Any, str]:
     from sagemaker.network import NetworkConfig
     from sagemaker.processing import ProcessingInput, ProcessingOutput, Processor
     from sagemaker.workflow.condition_step import ConditionStep
-    from sagemaker.workflow.conditions import ConditionLessThanOrEqualTo
+    from sagemaker.workflow.conditions import ConditionLessThan, ConditionLessThanOrEqualTo
     from sagemaker.workflow.execution_variables import ExecutionVariables
     from sagemaker.workflow.fail_step import FailStep
     from sagemaker.workflow.functions import Join, JsonGet
@@ -434,6 +436,9 @@ def _build_pipeline(spec: DefinitionSpec) -> tuple[Any, str]:
     measured_gap: Any = JsonGet(
         step_name=EVALUATE_STEP, property_file=report, json_path=FAIRNESS_GAP_JSON_PATH
     )
+    baseline_rmse: Any = JsonGet(
+        step_name=EVALUATE_STEP, property_file=report, json_path=BASELINE_RMSE_JSON_PATH
+    )
 
     def as_text(*values: Any) -> Any:
         return Join(on="", values=list(values))
@@ -480,6 +485,8 @@ def _build_pipeline(spec: DefinitionSpec) -> tuple[Any, str]:
             measured_rmse,
             " (max ",
             rmse_threshold,
+            ", must beat the predict-G2 baseline's ",
+            baseline_rmse,
             "), largest fairness gap ",
             measured_gap,
             " (max ",
@@ -491,6 +498,8 @@ def _build_pipeline(spec: DefinitionSpec) -> tuple[Any, str]:
         name=QUALITY_GATE_STEP,
         conditions=[
             ConditionLessThanOrEqualTo(left=measured_rmse, right=rmse_threshold),
+            # An absolute ceiling alone lets through a model no better than a naive rule.
+            ConditionLessThan(left=measured_rmse, right=baseline_rmse),
             ConditionLessThanOrEqualTo(left=measured_gap, right=gap_threshold),
         ],
         if_steps=[register],

@@ -125,6 +125,13 @@ def test_the_quality_gate_compares_the_evaluation_report_with_both_thresholds(st
             "RightValue": {"Get": "Parameters.RmseThreshold"},
         },
         {
+            "Type": "LessThan",
+            "LeftValue": {"Std:JsonGet": {"PropertyFile": report,
+                                          "Path": "regression_metrics.rmse.value"}},
+            "RightValue": {"Std:JsonGet": {"PropertyFile": report,
+                                           "Path": "baselines.predict_g2.rmse"}},
+        },
+        {
             "Type": "LessThanOrEqualTo",
             "LeftValue": {"Std:JsonGet": {"PropertyFile": report,
                                           "Path": "fairness.largest_gap.value"}},
@@ -141,7 +148,8 @@ def test_the_quality_gate_compares_the_evaluation_report_with_both_thresholds(st
 
 def test_the_json_paths_the_gate_reads_are_what_the_metrics_code_writes():
     import numpy as np
-    from metrics import fairness_report, regression_report
+
+    from metrics import baseline_report, fairness_report, regression_report
 
     actual = np.array([10.0, 12.0, 14.0, 8.0])
     predicted = np.array([11.0, 12.0, 13.0, 9.0])
@@ -152,7 +160,11 @@ def test_the_json_paths_the_gate_reads_are_what_the_metrics_code_writes():
             orders={"sex": ["F", "M"]},
         ),
     }  # fmt: skip
-    for path in (names.RMSE_JSON_PATH, names.FAIRNESS_GAP_JSON_PATH):
+    report["baselines"] = baseline_report(
+        actual, g2=np.array([10.0, 11.0, 14.0, 8.0]), train_mean=11.0
+    )
+    gate_paths = (names.RMSE_JSON_PATH, names.FAIRNESS_GAP_JSON_PATH, names.BASELINE_RMSE_JSON_PATH)
+    for path in gate_paths:
         value = report
         for key in path.split("."):
             value = value[key]
@@ -165,7 +177,11 @@ def test_a_rejected_model_fails_the_execution_with_the_measured_values(steps):
         v["Std:JsonGet"]["Path"] for v in message if isinstance(v, dict) and "Std:JsonGet" in v
     ]
     thresholds = [v["Get"] for v in message if isinstance(v, dict) and "Get" in v]
-    assert measured == ["regression_metrics.rmse.value", "fairness.largest_gap.value"]
+    assert measured == [
+        "regression_metrics.rmse.value",
+        "baselines.predict_g2.rmse",
+        "fairness.largest_gap.value",
+    ]
     assert thresholds == ["Parameters.RmseThreshold", "Parameters.FairnessGapThreshold"]
 
 
