@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from validator.validation import ValidationLimits, iter_file, validate_chunks
+from validator.validation import ValidationLimits, iter_path, validate_chunks
 
 EXIT_ACCEPTED, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -40,12 +40,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--min-rows", type=_positive_int, default=defaults.min_rows)
     parser.add_argument("--max-rows", type=_positive_int, default=defaults.max_rows)
     parser.add_argument(
-        "--max-tracked-rows",
-        type=_positive_int,
-        default=defaults.max_tracked_rows,
-        help="rows remembered for duplicate detection (memory: ~70 bytes each)",
-    )
-    parser.add_argument(
         "--max-problems", type=_positive_int, default=defaults.max_problems_listed,
         help="problems listed in detail in the report (all are counted)",
     )  # fmt: skip
@@ -63,17 +57,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_bytes=args.max_bytes,
             min_rows=args.min_rows,
             max_rows=args.max_rows,
-            max_tracked_rows=args.max_tracked_rows,
             max_problems_listed=args.max_problems,
         )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        with open(args.path, "rb") as handle:
-            size = handle.seek(0, 2)
-            handle.seek(0)
-            report = validate_chunks(iter_file(handle), limits=limits, declared_size=size)
+        size = args.path.stat().st_size
+        report = validate_chunks(
+            iter_path(args.path),
+            limits=limits,
+            declared_size=size,
+            reread=lambda: iter_path(args.path),  # only to locate duplicate rows
+        )
     except OSError as error:
         print(f"error: cannot read {args.path}: {error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE

@@ -66,6 +66,18 @@ def open_upload(s3: Any, upload: Upload) -> OpenedUpload:
     raise SourceGone(f"{upload.uri} version {upload.revision} does not exist")
 
 
+def reopen_chunks(s3: Any, opened: OpenedUpload, chunk_bytes: int) -> Iterator[bytes]:
+    """The very bytes that were opened, read again; the body is closed when done."""
+    arguments = {"Bucket": opened.upload.bucket, "Key": opened.upload.key, "IfMatch": opened.etag}
+    if opened.upload.version_id:
+        arguments["VersionId"] = opened.upload.version_id
+    body = s3.get_object(**arguments)["Body"]
+    try:
+        yield from body.iter_chunks(chunk_bytes)
+    finally:
+        body.close()
+
+
 def object_size(s3: Any, bucket: str, key: str) -> int | None:
     """The size of an object, or None if it does not exist."""
     try:

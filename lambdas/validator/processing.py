@@ -30,6 +30,7 @@ from .actions import (
     open_upload,
     publish_alert,
     put_report,
+    reopen_chunks,
     start_pipeline,
 )
 from .events import Upload
@@ -60,7 +61,11 @@ def process_upload(upload: Upload, *, settings: Settings, clients: Clients) -> d
         raise
     try:
         report = validate_chunks(
-            opened.chunks(CHUNK_BYTES), limits=settings.limits, declared_size=opened.size
+            opened.chunks(CHUNK_BYTES),
+            limits=settings.limits,
+            declared_size=opened.size,
+            # Only if some rows may repeat: a second GET of the same version locates them.
+            reread=lambda: reopen_chunks(clients.s3, opened, CHUNK_BYTES),
         )
     finally:
         opened.body.close()

@@ -81,14 +81,36 @@ class ValidationReport:
     max_problems_listed: int = 100
     complete: bool = True  # False when the scan stopped early (the verdict is then "rejected")
     stop_reason: str | None = None
-    duplicates_tracked_rows: int = 0
-    duplicates_exhaustive: bool = True
+    duplicates_checked_rows: int = 0  # valid rows compared with each other
+    duplicates_suspected: int = 0  # rows whose hash repeats (before the bytes are compared)
+    duplicates_located: bool = True  # False if they were counted by hash alone
 
     def add(self, problem: Problem) -> None:
         kind = problem.kind.value
         self.problem_counts[kind] = self.problem_counts.get(kind, 0) + 1
         if len(self.problems) < self.max_problems_listed:
             self.problems.append(problem)
+
+    def merge_duplicates(self, located: ValidationReport) -> None:
+        """Take the duplicate rows a second read located (``located`` holds nothing else)."""
+        count = located.problem_counts.get(ProblemKind.DUPLICATE_ROW.value, 0)
+        if count:
+            self.problem_counts[ProblemKind.DUPLICATE_ROW.value] = count
+            self.rejected_rows += count
+            merged = sorted(self.problems + located.problems, key=lambda p: p.line or 0)
+            self.problems = merged[: self.max_problems_listed]
+
+    def add_unlocated_duplicates(self, count: int) -> None:
+        self.duplicates_located = False
+        self.rejected_rows += count
+        self.add(
+            Problem(
+                ProblemKind.DUPLICATE_ROW,
+                f"{count} rows repeat earlier rows (by 64-bit hash; the file could not be read "
+                "a second time to locate them)",
+            )
+        )
+        self.problem_counts[ProblemKind.DUPLICATE_ROW.value] = count
 
     @property
     def problem_total(self) -> int:
@@ -124,8 +146,8 @@ class ValidationReport:
             "problems": [problem.to_dict() for problem in self.problems],
             "problems_listed": len(self.problems),
             "duplicate_check": {
-                "tracked_rows": self.duplicates_tracked_rows,
-                "exhaustive": self.duplicates_exhaustive,
+                "rows_checked": self.duplicates_checked_rows,
+                "located": self.duplicates_located,
             },
             "limits": dict(self.limits),
         }

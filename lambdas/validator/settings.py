@@ -64,7 +64,6 @@ class Settings:
             ),
             "min_rows": read.positive_int("MIN_ROWS", defaults.min_rows),
             "max_rows": read.positive_int("MAX_ROWS", defaults.max_rows),
-            "max_tracked_rows": read.positive_int("MAX_TRACKED_ROWS", defaults.max_tracked_rows),
         }
         if limits["min_rows"] > limits["max_rows"]:
             read.error(f"MIN_ROWS ({limits['min_rows']}) exceeds MAX_ROWS ({limits['max_rows']})")

@@ -11,24 +11,24 @@ Decisions, so that the Lambda and ``tools.validate_file`` give the same verdict:
 - Encoding is UTF-8. A UTF-8 byte order mark is refused: curated files are byte-for-byte copies
   and plain CSV readers would see it as part of the first column name.
 - Line endings LF or CRLF; the last line may lack one. Blank lines are refused (empty rows).
-- Duplicate rows (after removing quotes, so ``"GP"`` equals ``GP``) are refused. Each row is
-  remembered as a 64-bit hash (CPython's SipHash, randomly seeded per process) of which at most
-  ``max_tracked_rows`` are kept (~70 bytes each). Past that cap later rows are still compared
-  with the remembered ones, and the report says the check was not exhaustive. Two different
-  rows sharing a hash would only make a good file rejected (probability about n^2 / 2^65:
-  3e-8 for a million rows), never a bad one accepted; re-uploading the file checks it again
-  with a new seed.
+- Duplicate rows (after removing quotes, so ``"GP"`` equals ``GP``) are refused, over the whole
+  file, in ~9 bytes a row (see ``duplicates``). When some rows may repeat, the file is read a
+  second time (``reread``) to locate them and compare their bytes. Without ``reread`` the
+  report counts them by hash alone (a false alarm needs two different rows with the same 64-bit
+  hash: probability ~n^2/2^65, 3e-8 for a million rows) and cannot give their lines.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import BinaryIO
 
 from contract import Contract, load_contract
 
+from .duplicates import DuplicateFinder, DuplicateLocator
 from .explain import MAX_LINE_BYTES, UTF8_BOM, UTF16_BOMS, explain_line, header_problems
 from .patterns import CompiledContract, compile_contract
 from .report import Problem, ProblemKind, ValidationReport
@@ -46,7 +46,6 @@ class ValidationLimits:
     max_rows: int = 1_000_000
     max_problems_listed: int = 100  # problems detailed in the report (all are counted)
     max_rejected_lines: int = 10_000  # reading stops after this many bad lines
-    max_tracked_rows: int = 1_000_000  # duplicate detection memory cap
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
@@ -67,7 +66,12 @@ def compiled_contract(contract: Contract) -> CompiledContract:
 class _StreamValidator:
     """Feed chunks in file order, then call ``finish``; ``stopped`` says reading may end."""
 
-    def __init__(self, compiled: CompiledContract, limits: ValidationLimits) -> None:
+    def __init__(
+        self,
+        compiled: CompiledContract,
+        limits: ValidationLimits,
+        locator: DuplicateLocator | None = None,
+    ) -> None:
         contract = compiled.contract
         self._compiled = compiled
         self._contract = contract
@@ -82,7 +86,10 @@ class _StreamValidator:
         self._lines = 0  # complete lines consumed so far, header included
         self._header_done = False
         self._skipping_long_line = False
-        self._seen: set[int] = set()
+        self._duplicates = DuplicateFinder()
+        # Second read only: find the rows whose hash repeats, and nothing else.
+        self._locator = locator
+        self.repeated_keys: set[int] = set()
         self.stopped = False
 
     # -- reading -------------------------------------------------------------------------------
@@ -136,7 +143,9 @@ class _StreamValidator:
                     f"{report.rows} data rows; at least {self._limits.min_rows} required",
                 )
             )
-        report.duplicates_tracked_rows = len(self._seen)
+        if self._locator is None:
+            report.duplicates_checked_rows = self._duplicates.rows
+            self.repeated_keys, report.duplicates_suspected = self._duplicates.repeated_keys()
         return report
 
     # -- checking ------------------------------------------------------------------------------
@@ -194,7 +203,7 @@ class _StreamValidator:
             self.stop(None, "the header does not match the contract; rows were not checked")
 
     def _accept_run(self, run: bytes) -> None:
-        """Count a run of lines the compiled pattern accepted and look for duplicates."""
+        """Count a run of lines the compiled pattern accepted; remember them for duplicates."""
         first_line = self._lines + 1
         if self._compiled.quotechar in run or b"\r" in run:
             # Valid rows hold quotes only around whole values and CR only before LF.
@@ -204,22 +213,11 @@ class _StreamValidator:
         count = len(rows)
         self._lines += count
         self.report.rows += count
-        seen = self._seen
-        fresh = set(map(hash, rows))
-        if (
-            len(fresh) == count
-            and len(seen) + count <= self._limits.max_tracked_rows
-            and seen.isdisjoint(fresh)
-        ):
-            seen |= fresh
+        keys = list(map(hash, rows))
+        if self._locator is None:
+            self._duplicates.add(keys)
         else:
-            self._find_duplicates([hash(row) for row in rows], first_line)
-        self._check_row_limit()
-
-    def _find_duplicates(self, keys: list[int], first_line: int) -> None:
-        seen, cap = self._seen, self._limits.max_tracked_rows
-        for offset, key in enumerate(keys):
-            if key in seen:
+            for offset in self._locator.repeats(keys, rows):
                 self.report.rejected_rows += 1
                 self.report.add(
                     Problem(
@@ -228,16 +226,14 @@ class _StreamValidator:
                         line=first_line + offset,
                     )
                 )
-            elif len(seen) < cap:
-                seen.add(key)
-            else:
-                self.report.duplicates_exhaustive = False
-        self._check_rejected_limit()
+        self._check_row_limit()
 
     def _reject_line(self, line: bytes) -> None:
         self._lines += 1
         self.report.rows += 1
         self.report.rejected_rows += 1
+        if self._locator is not None:
+            return  # already explained by the first read
         for problem in explain_line(line, self._lines, self._contract):
             self.report.add(problem)
         self._check_rejected_limit()
@@ -282,7 +278,7 @@ class _StreamValidator:
         self.stopped = True
         self.report.complete = False
         self.report.stop_reason = reason
-        self.report.duplicates_tracked_rows = len(self._seen)
+        self.report.duplicates_checked_rows = self._duplicates.rows
 
 
 def validate_chunks(
@@ -291,13 +287,17 @@ def validate_chunks(
     contract: Contract | None = None,
     limits: ValidationLimits | None = None,
     declared_size: int | None = None,
+    reread: Callable[[], Iterable[bytes]] | None = None,
 ) -> ValidationReport:
     """Validate a file given as byte chunks in order; stops reading once the verdict is sure.
 
     ``declared_size`` (e.g. the S3 object size) lets an oversized file be refused unread.
+    ``reread`` gives the same bytes again; it is called only if some rows may be duplicates,
+    to locate them (see the module notes).
     """
     limits = limits or ValidationLimits()
-    validator = _StreamValidator(compiled_contract(contract or load_contract()), limits)
+    compiled = compiled_contract(contract or load_contract())
+    validator = _StreamValidator(compiled, limits)
     if declared_size is not None and declared_size > limits.max_bytes:
         validator.stop(
             Problem(
@@ -307,11 +307,34 @@ def validate_chunks(
             "file too large (not read)",
         )
         return validator.report
+    _feed_all(validator, chunks)
+    report = validator.finish()
+    if validator.repeated_keys:
+        if reread is None:
+            report.add_unlocated_duplicates(report.duplicates_suspected)
+        else:
+            locator = _StreamValidator(compiled, limits, DuplicateLocator(validator.repeated_keys))
+            _feed_all(locator, reread())
+            report.merge_duplicates(locator.finish())
+    return report
+
+
+def _feed_all(validator: _StreamValidator, chunks: Iterable[bytes]) -> None:
     for chunk in chunks:
         validator.feed(chunk)
         if validator.stopped:
             break
-    return validator.finish()
+
+
+def validate_bytes(data: bytes, **options) -> ValidationReport:
+    """Validate a file held in memory (tests and small files)."""
+    return validate_chunks([data], reread=lambda: [data], **options)
+
+
+def iter_path(path: str | Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """The chunks of a local file (opened on first use, closed at the end)."""
+    with open(path, "rb") as handle:
+        yield from iter_file(handle, chunk_bytes)
 
 
 def iter_file(handle: BinaryIO, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:

@@ -10,10 +10,11 @@ import pytest
 
 from contract import CATEGORY, INTEGER, load_contract
 from tools.sample_data import DefectSpec, iter_csv_text, render_csv
+from validator import validation
 from validator.explain import MAX_LINE_BYTES, split_fields
 from validator.patterns import MAX_LEADING_ZEROS, compile_contract, integer_range_pattern
 from validator.report import ProblemKind
-from validator.validation import ValidationLimits, validate_chunks
+from validator.validation import ValidationLimits, validate_bytes, validate_chunks
 
 CONTRACT = load_contract()
 HEADER = ";".join(CONTRACT.column_names)
@@ -21,7 +22,7 @@ HEADER = ";".join(CONTRACT.column_names)
 
 def validate(text: str | bytes, **limits: int):
     data = text.encode("utf-8") if isinstance(text, str) else text
-    return validate_chunks([data], limits=ValidationLimits(**limits))
+    return validate_bytes(data, limits=ValidationLimits(**limits))
 
 
 def kinds(report) -> set[str]:
@@ -312,13 +313,49 @@ def test_reading_stops_after_too_many_rejected_lines() -> None:
     assert report.problem_total == 10
 
 
-def test_duplicates_past_the_tracking_cap_still_match_tracked_rows() -> None:
-    rows = valid_rows(30, seed=5)
-    text = HEADER + "\n" + "\n".join([*rows, rows[0]]) + "\n"
-    report = validate(text, max_tracked_rows=10)
-    assert [(p.kind, p.line) for p in report.problems] == [(ProblemKind.DUPLICATE_ROW, 32)]
-    document = report.to_dict()
-    assert document["duplicate_check"] == {"tracked_rows": 10, "exhaustive": False}
+def test_duplicates_are_found_across_the_whole_file_and_located() -> None:
+    rows = valid_rows(3000, seed=5)
+    copies = [*rows, rows[0], rows[2999], rows[10]]
+    text = HEADER + "\n" + "\n".join(copies) + "\n"
+    pieces = [text.encode()[i : i + 4096] for i in range(0, len(text), 4096)]
+    reads = []
+
+    def reread():
+        reads.append(1)
+        return iter(pieces)
+
+    report = validate_chunks(iter(pieces), reread=reread)
+    assert [(p.kind, p.line) for p in report.problems] == [
+        (ProblemKind.DUPLICATE_ROW, 3002),
+        (ProblemKind.DUPLICATE_ROW, 3003),
+        (ProblemKind.DUPLICATE_ROW, 3004),
+    ]
+    assert (report.rejected_rows, len(reads)) == (3, 1)
+    assert report.to_dict()["duplicate_check"] == {"rows_checked": 3003, "located": True}
+
+
+def test_a_clean_file_is_read_once() -> None:
+    data = render_csv(500, seed=5).text.encode()
+    report = validate_chunks([data], reread=lambda: pytest.fail("read a second time"))
+    assert report.accepted
+
+
+def test_without_a_second_read_duplicates_are_counted_not_located() -> None:
+    rows = valid_rows(20, seed=5)
+    text = HEADER + "\n" + "\n".join([*rows, rows[3], rows[4]]) + "\n"
+    report = validate_chunks([text.encode()])
+    assert report.problem_counts == {"duplicate_row": 2}
+    assert report.rejected_rows == 2
+    assert [p.line for p in report.problems] == [None]
+    assert report.to_dict()["duplicate_check"]["located"] is False
+
+
+def test_a_hash_collision_is_not_a_duplicate(monkeypatch) -> None:
+    rows = valid_rows(20, seed=5)
+    # Every row hashes alike: all are suspects, the second read compares their bytes.
+    monkeypatch.setattr(validation, "hash", lambda row: 7, raising=False)
+    report = validate(HEADER + "\n" + "\n".join([*rows, rows[6]]) + "\n")
+    assert [(p.kind, p.line) for p in report.problems] == [(ProblemKind.DUPLICATE_ROW, 22)]
 
 
 def test_limits_must_be_positive_and_consistent() -> None:
@@ -335,7 +372,6 @@ def _peak_memory_validating(rows: int) -> int:
     tracemalloc.start()
     report = validate_chunks(
         (data[start : start + chunk] for start in range(0, len(data), chunk)),
-        limits=ValidationLimits(max_tracked_rows=1000),
     )
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -346,8 +382,9 @@ def _peak_memory_validating(rows: int) -> int:
 
 def test_memory_stays_flat_in_the_file_size() -> None:
     small, large = _peak_memory_validating(32_000), _peak_memory_validating(128_000)
-    # Four times the data (3 and 13 MB), the same few chunk-sized buffers (~6 MB).
-    assert large < small * 1.1
+    # Four times the data (3 and 13 MB): the same few chunk-sized buffers (~6 MB), plus the
+    # duplicate check's 8-byte hash of each row.
+    assert large - small < (128_000 - 32_000) * 12
     assert large < 8_000_000
 
 

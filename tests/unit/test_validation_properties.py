@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from contract import INTEGER, Contract, load_contract
 from validator.patterns import MAX_LEADING_ZEROS
-from validator.validation import ValidationLimits, validate_chunks
+from validator.validation import ValidationLimits, validate_bytes, validate_chunks
 
 CONTRACT = load_contract()
 LIMITS = ValidationLimits(min_rows=1, max_rows=1_000, max_problems_listed=1_000)
@@ -215,7 +215,7 @@ def test_each_row_is_judged_like_the_reference(seed: int, ending: str) -> None:
     rng = random.Random(seed)
     row = line_text(rng, damaged=rng.random() < 0.8)
     data = (HEADER + ending + row + ending).encode("utf-8")
-    report = validate_chunks([data], contract=CONTRACT, limits=LIMITS)
+    report = validate_bytes(data, contract=CONTRACT, limits=LIMITS)
     expected_bad = reference_bad_lines(data, CONTRACT, LIMITS)
     event(report.verdict)
     assert report.accepted == (not expected_bad), (row, report.to_dict()["problems"])
@@ -226,7 +226,8 @@ def test_each_row_is_judged_like_the_reference(seed: int, ending: str) -> None:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=csv_files(), seed=st.integers(0, 1000))
 def test_verdict_and_rejected_lines_match_the_reference(data: bytes, seed: int) -> None:
-    report = validate_chunks(_in_pieces(data, seed), contract=CONTRACT, limits=LIMITS)
+    pieces = _in_pieces(data, seed)
+    report = validate_chunks(pieces, contract=CONTRACT, limits=LIMITS, reread=lambda: pieces)
     expected_bad = reference_bad_lines(data, CONTRACT, LIMITS)
     event(report.verdict)
     for kind in report.problem_counts:
@@ -244,8 +245,11 @@ def test_verdict_and_rejected_lines_match_the_reference(data: bytes, seed: int) 
 @settings(max_examples=150, deadline=None)
 @given(data=csv_files(), seed=st.integers(0, 1000))
 def test_chunking_never_changes_the_report(data: bytes, seed: int) -> None:
-    whole = validate_chunks([data], contract=CONTRACT, limits=LIMITS).to_dict()
-    pieces = validate_chunks(_in_pieces(data, seed), contract=CONTRACT, limits=LIMITS).to_dict()
+    whole = validate_bytes(data, contract=CONTRACT, limits=LIMITS).to_dict()
+    chunks = _in_pieces(data, seed)
+    pieces = validate_chunks(
+        chunks, contract=CONTRACT, limits=LIMITS, reread=lambda: chunks
+    ).to_dict()
     if not whole["complete"]:
         # Reading stopped early: how many bytes had arrived by then depends on the chunks.
         del whole["counts"]["bytes"], pieces["counts"]["bytes"]
@@ -269,5 +273,5 @@ def test_random_bytes_after_a_valid_header_are_judged_like_the_reference(
 ) -> None:
     data = ";".join(CONTRACT.column_names).encode() + b"\n" + header_and_noise
     assume(data.count(b"\n") < 50)
-    report = validate_chunks([data], contract=CONTRACT, limits=LIMITS)
+    report = validate_bytes(data, contract=CONTRACT, limits=LIMITS)
     assert report.accepted == (not reference_bad_lines(data, CONTRACT, LIMITS))
