@@ -10,6 +10,7 @@ from .compliance import register_compliance_packs
 from .config import StageConfig
 from .alerts_stack import AlertsStack
 from .data_stack import DataStack
+from .ingestion import IngestionStack
 from .serving.approval_stack import ApprovalNotificationStack
 from .serving.serving_stack import ServingStack
 from .serving.wiring import build_serving_stacks
@@ -21,13 +22,14 @@ PROJECT_TAG = "ml-platform"
 class Platform:
     data: DataStack
     alerts: AlertsStack
+    ingestion: IngestionStack
     approvals: ApprovalNotificationStack
     serving: ServingStack | None  # None until a model package ARN is given
 
     @property
     def stacks(self) -> list[cdk.Stack]:
         serving = [self.serving] if self.serving is not None else []
-        return [self.data, self.alerts, self.approvals, *serving]
+        return [self.data, self.alerts, self.ingestion, self.approvals, *serving]
 
 
 def build_platform(app: cdk.App, config: StageConfig) -> Platform:
@@ -48,6 +50,17 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         env=env,
         description=f"ml-platform {config.name}: the on-call alerts topic",
     )
+    ingestion = IngestionStack(
+        app,
+        f"{prefix}-Ingestion",
+        config=config,
+        keys=data.keys,
+        buckets=data.buckets,
+        # The pipeline stack's pipeline_name (same formula).
+        pipeline_name=f"{config.resource_prefix}-training",
+        env=env,
+        description=f"ml-platform {config.name}: upload events, queue and validator function",
+    )
     serving = build_serving_stacks(
         app,
         config,
@@ -61,6 +74,7 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
     platform = Platform(
         data=data,
         alerts=alerts,
+        ingestion=ingestion,
         approvals=serving.approvals,
         serving=serving.serving,
     )

@@ -16,7 +16,7 @@ The compliance packs are run on the serving stacks only (the stand-ins are not t
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -41,6 +41,8 @@ class ServedStage:
     buckets: Any
     topic: Any
     assembly: Any
+    # Templates read once: each read crosses into the jsii runtime.
+    _templates: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def serving(self) -> Any:
@@ -51,8 +53,11 @@ class ServedStage:
         return self.stacks.approvals
 
     def template(self, stack: Any) -> dict[str, Any]:
-        template: dict[str, Any] = self.assembly.get_stack_by_name(stack.stack_name).template
-        return template
+        """The synthesized template (a fresh copy: tests may not change each other's input)."""
+        name = stack.stack_name
+        if name not in self._templates:
+            self._templates[name] = self.assembly.get_stack_by_name(name).template
+        return copy.deepcopy(self._templates[name])
 
 
 def _stages_with_arns() -> dict[str, Any]:

@@ -1,0 +1,5 @@
+"""The ingestion path: upload events to the validator function, through a queue."""
+
+from .ingestion_stack import IngestionStack, ValidatorMetrics
+
+__all__ = ["IngestionStack", "ValidatorMetrics"]
