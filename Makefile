@@ -3,6 +3,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STAGE ?= dev
+# Extra CDK CLI arguments, e.g. CDK_ARGS='-c model_package_arn=arn:aws:sagemaker:...'
+CDK_ARGS ?=
 
 VENV := .venv
 PYTHON := $(VENV)/bin/python
@@ -40,7 +42,7 @@ node_modules/.installed: package.json package-lock.json
 install: $(DEV_DEPS) ## Install everything (virtualenv and node_modules) into the project
 
 synth: $(SYNTH_DEPS) ## Synthesize every stack of STAGE (default dev) into cdk.out
-	$(CDK) synth --quiet -c stage=$(STAGE)
+	$(CDK) synth --quiet -c stage=$(STAGE) $(CDK_ARGS)
 	@echo "Synthesized stage $(STAGE) into cdk.out/ (acknowledged findings: cdk.out/acknowledgment-register.json)"
 
 test: $(DEV_DEPS) ## Run the whole test suite (one synth per stage per session)
@@ -59,10 +61,10 @@ bench: $(DEV_DEPS) ## Median wall time of synth per stage and of the test suite
 	$(PYTHON) -m tools.bench_synth
 
 diff: $(SYNTH_DEPS) ## Compare STAGE with what is deployed (needs AWS credentials)
-	$(CDK) diff -c stage=$(STAGE)
+	$(CDK) diff -c stage=$(STAGE) $(CDK_ARGS)
 
 deploy: $(SYNTH_DEPS) ## Deploy STAGE (needs AWS credentials and a bootstrapped account)
-	$(CDK) deploy --all -c stage=$(STAGE) --require-approval broadening
+	$(CDK) deploy --all -c stage=$(STAGE) --require-approval broadening $(CDK_ARGS)
 
 bootstrap: $(SYNTH_DEPS) ## Once per account and region: cdk bootstrap (needs AWS credentials)
 	$(CDK) bootstrap -c stage=$(STAGE)
