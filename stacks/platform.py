@@ -11,6 +11,7 @@ from .config import StageConfig
 from .alerts_stack import AlertsStack
 from .data_stack import DataStack
 from .ingestion import IngestionStack
+from .monitoring import MonitoringStack, wiring
 from .serving.approval_stack import ApprovalNotificationStack
 from .serving.serving_stack import ServingStack
 from .serving.wiring import build_serving_stacks
@@ -25,11 +26,12 @@ class Platform:
     ingestion: IngestionStack
     approvals: ApprovalNotificationStack
     serving: ServingStack | None  # None until a model package ARN is given
+    monitoring: MonitoringStack
 
     @property
     def stacks(self) -> list[cdk.Stack]:
         serving = [self.serving] if self.serving is not None else []
-        return [self.data, self.alerts, self.ingestion, self.approvals, *serving]
+        return [self.data, self.alerts, self.ingestion, self.approvals, *serving, self.monitoring]
 
 
 def build_platform(app: cdk.App, config: StageConfig) -> Platform:
@@ -71,12 +73,26 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         # The pipeline stack's model_package_group_name (same formula).
         model_package_group_name=f"{config.resource_prefix}-student-grades",
     )
+    monitoring = MonitoringStack(
+        app,
+        f"{prefix}-Monitoring",
+        config=config,
+        alerts_topic=alerts.topic,
+        keys=data.keys,
+        buckets=data.buckets,
+        ingestion=wiring.ingestion_signals(ingestion),
+        pipeline=None,  # no pipeline stack in the platform yet
+        serving=wiring.serving_signals(serving.serving),
+        env=env,
+        description=f"ml-platform {config.name}: alarms, dashboard and drift check",
+    )
     platform = Platform(
         data=data,
         alerts=alerts,
         ingestion=ingestion,
         approvals=serving.approvals,
         serving=serving.serving,
+        monitoring=monitoring,
     )
     for stack in platform.stacks:
         tags = cdk.Tags.of(stack)
