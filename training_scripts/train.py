@@ -21,6 +21,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,6 +31,11 @@ import joblib
 import numpy as np
 import pandas as pd
 import sklearn
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
 from features import (
     CATEGORICAL_FEATURES,
     CONTRACT,
@@ -42,15 +48,16 @@ from features import (
     read_clean_files,
 )
 from framework import SKLEARN_FRAMEWORK_VERSION
-from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import GradientBoostingRegressor
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 LOG = logging.getLogger("train")
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "model_metadata.json"
+# The serving code travels inside model.tar.gz (code/), so the model needs no other download at
+# start-up and can run with network isolation. The SageMaker scikit-learn container runs it from
+# SAGEMAKER_SUBMIT_DIRECTORY=/opt/ml/model/code.
+SERVING_CODE_DIR = "code"
+SERVING_CODE_FILES = ("inference.py", "features.py", "contract.py", "student_contract.json")
 
 
 def build_pipeline(
@@ -111,6 +118,11 @@ def save_model(model: Pipeline, model_dir: Path, metadata: dict[str, Any]) -> No
     model_dir.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, model_dir / MODEL_FILE)
     (model_dir / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+    code_dir = model_dir / SERVING_CODE_DIR
+    code_dir.mkdir(exist_ok=True)
+    here = Path(__file__).resolve().parent
+    for name in SERVING_CODE_FILES:
+        shutil.copyfile(here / name, code_dir / name)
 
 
 def _host() -> str:

@@ -248,10 +248,9 @@ class ServingConfig:
     provisioned: ProvisionedSettings = field(default_factory=ProvisionedSettings)
     data_capture: DataCaptureSettings = field(default_factory=DataCaptureSettings)
     rollback_alarms: RollbackAlarmSettings = field(default_factory=RollbackAlarmSettings)
-    # The model container gets no network at all. Only possible when the registered model
-    # carries its inference code inside model.tar.gz: the pipeline's model points
-    # SAGEMAKER_SUBMIT_DIRECTORY at the source tarball in S3, which the container downloads
-    # when it starts, so the default is false.
+    # The model container gets no network at all. Possible because train.py packs the
+    # inference code inside model.tar.gz (nothing to download at start-up). Serverless
+    # endpoints do not support it, hence the default.
     network_isolation: bool = False
 
     def check(self) -> None:

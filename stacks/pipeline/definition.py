@@ -74,6 +74,8 @@ EVALUATION_FILE = "evaluation.json"
 EVALUATION_PROPERTY_FILE = "EvaluationReport"
 RMSE_JSON_PATH = "regression_metrics.rmse.value"
 FAIRNESS_GAP_JSON_PATH = "fairness.largest_gap.value"
+# Where the serving container finds inference.py: the code/ folder train.py writes into the model.
+MODEL_CODE_DIR = "/opt/ml/model/code"
 # The naive baseline a model must beat: predicting the final grade as the second-period grade.
 BASELINE_RMSE_JSON_PATH = "baselines.predict_g2.rmse"
 DATA_CONTENT_TYPE = "text/csv"
@@ -448,7 +450,8 @@ def _build_pipeline(spec: DefinitionSpec) -> tuple[Any, str]:
         model_data=model_artifact,
         env={
             "SAGEMAKER_PROGRAM": INFERENCE_SCRIPT,
-            "SAGEMAKER_SUBMIT_DIRECTORY": spec.source_tarball_uri,
+            # train.py puts the serving code inside model.tar.gz: no download at start-up.
+            "SAGEMAKER_SUBMIT_DIRECTORY": MODEL_CODE_DIR,
             "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
             "SAGEMAKER_REGION": spec.region,
         },

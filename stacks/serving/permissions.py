@@ -60,11 +60,6 @@ WILDCARD_REASONS = {
         "the training job's name is only known per model version; only model.tar.gz files under "
         "the models prefix of the artifacts bucket match"
     ),
-    "ReadInferenceCode": (
-        "the registered model's SAGEMAKER_SUBMIT_DIRECTORY is the source tarball the pipeline "
-        "shipped as a CDK file asset (<hash>.gz in the bootstrap assets bucket) and the hash "
-        "differs per model version; only .gz objects of that bucket match, read only"
-    ),
     "AuthenticateToEcr": "ecr:GetAuthorizationToken has no resource-level permissions",
     "WriteEndpointLogs": (
         "log streams are named by SageMaker per instance at run time; only streams of this "
@@ -128,11 +123,10 @@ class ServingNetwork:
 
 @dataclass(frozen=True)
 class ModelRuntime:
-    """What every copy of the model needs to start: artifact, code, image, network."""
+    """What every copy of the model needs to start: artifact (with its code), image, network."""
 
     model_artifacts: ObjectPattern
     artifacts_key: kms.IKey
-    inference_code: ObjectPattern | None  # None when the code is inside model.tar.gz
     image: ImageRepository
     network: ServingNetwork | None = None
 
@@ -174,10 +168,6 @@ def runtime_statements(stack: Stack, runtime: ModelRuntime) -> list[iam.PolicySt
         statement("PullModelImage", ECR_PULL_ACTIONS, [repository_arn]),
         statement("AuthenticateToEcr", ["ecr:GetAuthorizationToken"], ["*"]),
     ]
-    if runtime.inference_code is not None:
-        statements.append(
-            statement("ReadInferenceCode", READ_OBJECT_ACTIONS, [runtime.inference_code.arn])
-        )
     if runtime.network is not None:
         statements += network_statements(stack, runtime.network)
     return statements

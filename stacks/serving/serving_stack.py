@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import CfnOutput, DefaultStackSynthesizer, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -41,7 +41,6 @@ from .selection import ModelPackage
 
 VARIANT_NAME = "AllTraffic"
 MODEL_ARTIFACT_PATTERN = f"{layout.MODELS_PREFIX}*/output/model.tar.gz"
-INFERENCE_CODE_PATTERN = "*.gz"
 
 
 def endpoint_name_for(config: StageConfig) -> str:
@@ -98,7 +97,6 @@ class ServingStack(Stack):
         runtime = ModelRuntime(
             model_artifacts=ObjectPattern.of(buckets.artifacts, MODEL_ARTIFACT_PATTERN),
             artifacts_key=keys.platform,
-            inference_code=None if settings.network_isolation else self._inference_code(),
             image=sklearn_image_repository(config.region),
             network=network,
         )
@@ -165,15 +163,6 @@ class ServingStack(Stack):
 
         self.batch_model = self._batch_model(config, package, runtime, keys, buckets, network)
         self._outputs()
-
-    def _inference_code(self) -> ObjectPattern:
-        """The bootstrap assets bucket, where the pipeline's source tarball (a CDK asset) is."""
-        qualifier = (
-            self.synthesizer.bootstrap_qualifier or DefaultStackSynthesizer.DEFAULT_QUALIFIER
-        )
-        bucket_name = f"cdk-{qualifier}-assets-{self.account}-{self.region}"
-        bucket_arn = self.format_arn(service="s3", region="", account="", resource=bucket_name)
-        return ObjectPattern(bucket_arn, INFERENCE_CODE_PATTERN)
 
     def _batch_model(
         self,

@@ -322,8 +322,8 @@ def test_every_job_and_the_model_run_the_pinned_scikit_learn_image(steps, dev_co
     assert repository == f"sagemaker-scikit-learn:{SKLEARN_FRAMEWORK_VERSION}-cpu-py3"
 
 
-def test_registered_model_serves_inference_py_from_the_same_source_dir(
-    steps, code_uri, pipeline_stack
+def test_registered_model_serves_inference_py_from_the_code_inside_the_model(
+    steps, pipeline_stack
 ):
     arguments = steps[REGISTER]["Arguments"]
     assert arguments["ModelPackageGroupName"] == pipeline_stack.model_package_group_name
@@ -331,7 +331,8 @@ def test_registered_model_serves_inference_py_from_the_same_source_dir(
     (container,) = arguments["InferenceSpecification"]["Containers"]
     assert container["ModelDataUrl"] == {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}
     assert container["Environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
-    assert container["Environment"]["SAGEMAKER_SUBMIT_DIRECTORY"] == code_uri
+    # train.py writes the serving code into model.tar.gz: nothing else to download at start-up
+    assert container["Environment"]["SAGEMAKER_SUBMIT_DIRECTORY"] == "/opt/ml/model/code"
     spec = arguments["InferenceSpecification"]
     assert spec["SupportedContentTypes"] == ["text/csv", "application/json"]
     assert spec["SupportedResponseMIMETypes"] == ["application/json"]

@@ -53,11 +53,6 @@ def runtime_statements(served: ServedStage) -> dict[str, tuple[list[str], list[s
         "PullModelImage": (ECR_PULL, [SKLEARN_REPOSITORY]),
         "AuthenticateToEcr": (["ecr:GetAuthorizationToken"], ["*"]),
     }
-    if not served.config.serving.network_isolation:
-        expected["ReadInferenceCode"] = (
-            ["s3:GetObject"],
-            ["arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-us-east-1/*.gz"],
-        )
     return expected
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import joblib
 import pytest
+
 import train
 from features import CONTRACT, FEATURE_NAMES, feature_frame
 from framework import SKLEARN_FRAMEWORK_VERSION
-
 from tools import sample_data
 
 from .helpers import sample_frame, sample_records, write_records
@@ -170,3 +172,34 @@ def test_only_the_first_host_trains_when_there_are_several(tmp_path: Path, monke
     monkeypatch.setenv("SM_CURRENT_HOST", "algo-1")
     assert train.main([*argv, "--model-dir", str(tmp_path / "leader")]) == 0
     assert (tmp_path / "leader" / train.MODEL_FILE).is_file()
+
+
+def test_the_model_carries_its_serving_code_so_the_endpoint_needs_no_download(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    # Given the artifact train.main wrote, the serving code is inside it (model.tar.gz's code/)
+    code = model_dir / train.SERVING_CODE_DIR
+    source = Path(train.__file__).resolve().parent
+    for name in train.SERVING_CODE_FILES:
+        assert (code / name).read_bytes() == (source / name).read_bytes(), name
+    # And that code alone serves a prediction in a fresh interpreter (as in the container)
+    (record,) = sample_records(1, seed=3)
+    body = json.dumps({"instances": [record]})
+    script = (
+        "import sys, inference; "
+        f"m = inference.model_fn({str(model_dir)!r}); "
+        "out = inference.output_fn(inference.predict_fn("
+        "inference.input_fn(sys.stdin.read(), 'application/json'), m), 'application/json'); "
+        "print(out[0] if isinstance(out, tuple) else out)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        input=body,
+        capture_output=True,
+        text=True,
+        cwd=code,
+        env={"PYTHONPATH": str(code), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(json.loads(result.stdout)["predictions"]) == 1
