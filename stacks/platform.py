@@ -12,6 +12,7 @@ from .alerts_stack import AlertsStack
 from .data_stack import DataStack
 from .ingestion import IngestionStack
 from .monitoring import MonitoringStack, wiring
+from .pipeline.pipeline_stack import PipelineStack
 from .serving.approval_stack import ApprovalNotificationStack
 from .serving.serving_stack import ServingStack
 from .serving.wiring import build_serving_stacks
@@ -24,6 +25,7 @@ class Platform:
     data: DataStack
     alerts: AlertsStack
     ingestion: IngestionStack
+    pipeline: PipelineStack
     approvals: ApprovalNotificationStack
     serving: ServingStack | None  # None until a model package ARN is given
     monitoring: MonitoringStack
@@ -31,7 +33,7 @@ class Platform:
     @property
     def stacks(self) -> list[cdk.Stack]:
         serving = [self.serving] if self.serving is not None else []
-        return [self.data, self.alerts, self.ingestion, self.approvals, *serving, self.monitoring]
+        return [self.data, self.alerts, self.ingestion, self.pipeline, self.approvals, *serving, self.monitoring]
 
 
 def build_platform(app: cdk.App, config: StageConfig) -> Platform:
@@ -52,14 +54,23 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         env=env,
         description=f"ml-platform {config.name}: the on-call alerts topic",
     )
+    pipeline = PipelineStack(
+        app,
+        f"{prefix}-Pipeline",
+        config=config,
+        keys=data.keys,
+        buckets=data.buckets,
+        alerts_topic=alerts.topic,
+        env=env,
+        description=f"ml-platform {config.name}: the training pipeline and model registry",
+    )
     ingestion = IngestionStack(
         app,
         f"{prefix}-Ingestion",
         config=config,
         keys=data.keys,
         buckets=data.buckets,
-        # The pipeline stack's pipeline_name (same formula).
-        pipeline_name=f"{config.resource_prefix}-training",
+        pipeline_name=pipeline.pipeline_name,
         env=env,
         description=f"ml-platform {config.name}: upload events, queue and validator function",
     )
@@ -70,8 +81,7 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         keys=data.keys,
         buckets=data.buckets,
         alerts_topic=alerts.topic,
-        # The pipeline stack's model_package_group_name (same formula).
-        model_package_group_name=f"{config.resource_prefix}-student-grades",
+        model_package_group_name=pipeline.model_package_group_name,
     )
     monitoring = MonitoringStack(
         app,
@@ -81,7 +91,7 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         keys=data.keys,
         buckets=data.buckets,
         ingestion=wiring.ingestion_signals(ingestion),
-        pipeline=None,  # no pipeline stack in the platform yet
+        pipeline=wiring.pipeline_signals(pipeline),
         serving=wiring.serving_signals(serving.serving),
         env=env,
         description=f"ml-platform {config.name}: alarms, dashboard and drift check",
@@ -90,6 +100,7 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         data=data,
         alerts=alerts,
         ingestion=ingestion,
+        pipeline=pipeline,
         approvals=serving.approvals,
         serving=serving.serving,
         monitoring=monitoring,
