@@ -45,6 +45,11 @@ class Runtime:
 @cache
 def runtime() -> Runtime:
     """Everything built once per container, on the first event."""
+    return build_runtime()
+
+
+def build_runtime() -> Runtime:
+    """Settings, clients, idempotent processing and the traced batch handler of one container."""
     settings = Settings.from_environment(os.environ)
     import boto3
     from aws_lambda_powertools import Tracer
@@ -100,15 +105,19 @@ def runtime() -> Runtime:
     def process_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
         idempotency_config.register_lambda_context(context)
         return process_partial_response(
-            event=event, record_handler=handle_record, processor=processor, context=context
+            event=event,
+            record_handler=lambda record: handle_record(record, built),
+            processor=processor,
+            context=context,
         )
 
-    return Runtime(
+    built = Runtime(
         settings=settings,
         clients=clients,
         process_once=process_once,
         process_batch=process_batch,
     )
+    return built
 
 
 def _record_metrics(outcome: dict[str, Any]) -> None:
@@ -127,9 +136,8 @@ def _record_metrics(outcome: dict[str, Any]) -> None:
     )
 
 
-def handle_record(record: Any) -> dict[str, Any] | None:
+def handle_record(record: Any, current: Runtime) -> dict[str, Any] | None:
     """One SQS message. Raising marks it failed (retried by SQS); returning drops it."""
-    current = runtime()
     try:
         upload = parse_upload(
             record.body,

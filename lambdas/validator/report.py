@@ -92,12 +92,14 @@ class ValidationReport:
             self.problems.append(problem)
 
     def merge_duplicates(self, located: ValidationReport) -> None:
-        """Take the duplicate rows a second read located (``located`` holds nothing else)."""
+        """Take the duplicate rows a second read located (its other problems are repeats)."""
         count = located.problem_counts.get(ProblemKind.DUPLICATE_ROW.value, 0)
         if count:
             self.problem_counts[ProblemKind.DUPLICATE_ROW.value] = count
             self.rejected_rows += count
-            merged = sorted(self.problems + located.problems, key=lambda p: p.line or 0)
+            duplicates = [p for p in located.problems if p.kind == ProblemKind.DUPLICATE_ROW]
+            # File order; problems of the whole file (no line) were found last and stay last.
+            merged = sorted(self.problems + duplicates, key=lambda p: (p.line is None, p.line or 0))
             self.problems = merged[: self.max_problems_listed]
 
     def add_unlocated_duplicates(self, count: int) -> None:

@@ -269,6 +269,8 @@ class _StreamValidator:
             )
 
     def _check_rejected_limit(self) -> None:
+        if self._locator is not None:
+            return  # the first read did not stop: neither may the second
         if not self.stopped and self.report.rejected_rows >= self._limits.max_rejected_lines:
             self.stop(None, f"{self.report.rejected_rows} rejected lines; reading stopped")
 

@@ -193,7 +193,7 @@ def test_a_concurrent_delivery_is_retried_not_processed_twice(world, invoke, mon
         # message while this one is still working on it.
         from validator import handler
 
-        other_instance = handler.runtime.__wrapped__()
+        other_instance = handler.build_runtime()
         concurrent = sqs_batch(event)
         response = other_instance.process_batch(concurrent, FakeLambdaContext())
         concurrent_responses.append((concurrent, response))

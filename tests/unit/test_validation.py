@@ -334,6 +334,20 @@ def test_duplicates_are_found_across_the_whole_file_and_located() -> None:
     assert report.to_dict()["duplicate_check"] == {"rows_checked": 3003, "located": True}
 
 
+def test_other_problems_are_not_reported_twice_when_duplicates_are_located() -> None:
+    rows = valid_rows(5, seed=5)
+    huge = "x" * (MAX_LINE_BYTES + 10)
+    text = HEADER + "\n" + "\n".join([rows[0], huge, "GP;F", rows[1], rows[0]]) + "\n"
+    report = validate(text, min_rows=50)
+    assert [(p.kind, p.line) for p in report.problems] == [
+        (ProblemKind.LINE_TOO_LONG, 3),
+        (ProblemKind.FIELD_COUNT, 4),
+        (ProblemKind.DUPLICATE_ROW, 6),
+        (ProblemKind.TOO_FEW_ROWS, None),
+    ]
+    assert report.problem_total == 4
+
+
 def test_a_clean_file_is_read_once() -> None:
     data = render_csv(500, seed=5).text.encode()
     report = validate_chunks([data], reread=lambda: pytest.fail("read a second time"))
