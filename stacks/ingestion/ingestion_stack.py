@@ -246,6 +246,8 @@ class IngestionStack(Stack):
             tracing=aws_lambda.Tracing.ACTIVE,
             log_group=self.log_group,
             environment=self._environment(config, keys, buckets, pipeline_name),
+            # Names of buckets, topics and the pipeline: encrypted at rest with our own key.
+            environment_encryption=keys.platform,
         )
         # Permissions to read the queue are in ValidatorPolicy (ConsumeUploadEvents).
         self.event_source_mapping = self.function.add_event_source_mapping(

@@ -106,6 +106,13 @@ def validator_statements(r: ValidatorResources) -> list[iam.PolicyStatement]:
             conditions=_via("sns", r.region),
         ),
         iam.PolicyStatement(
+            # Lambda decrypts the function's environment variables with the caller's role.
+            sid="PlatformKeyToDecryptOwnEnvironment",
+            actions=["kms:Decrypt"],
+            resources=[r.platform_key_arn],
+            conditions=_via("lambda", r.region),
+        ),
+        iam.PolicyStatement(
             sid="IdempotencyRecords",
             actions=[
                 "dynamodb:DeleteItem",

@@ -66,6 +66,11 @@ def test_logs_go_to_an_encrypted_log_group_with_the_stage_retention(stage):
     assert log_group["DeletionPolicy"] == "Retain"
 
 
+def test_environment_variables_are_encrypted_with_the_platform_key(stage):
+    platform_key = stage.platform.data.keys.platform
+    assert _function(stage)["KmsKeyArn"] == imported(stage, platform_key, "Arn")
+
+
 def test_environment_points_the_code_at_this_stages_resources(stage):
     config = stage_config(stage.name)
     ingestion = stage.platform.ingestion
@@ -177,6 +182,7 @@ def _expected_statements(stage):
             [platform_key],
             via("sns"),
         ),
+        "PlatformKeyToDecryptOwnEnvironment": (["kms:Decrypt"], [platform_key], via("lambda")),
         "IdempotencyRecords": (
             ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
             [get_att(ingestion.idempotency_table)],
