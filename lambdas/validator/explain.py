@@ -7,6 +7,7 @@ nothing below can name the reason (it is then reported as ``unexplained``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from contract import INTEGER, Column, Contract
@@ -113,7 +114,9 @@ def field_problem(column: Column, raw: bytes, line: int) -> Problem | None:
     return problem(ProblemKind.NOT_ALLOWED, f"not one of the allowed values: {allowed}{hint}")
 
 
-def _integer_problem(column: Column, text: str, problem) -> Problem | None:
+def _integer_problem(
+    column: Column, text: str, problem: Callable[[ProblemKind, str], Problem]
+) -> Problem | None:
     bounds = f"{column.minimum}..{column.maximum}"
     if text.isascii() and text.isdigit():
         significant = text.lstrip("0") or "0"
