@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import aws_cdk as cdk
 
+from .alerts_stack import AlertsStack
 from .compliance import register_compliance_packs
 from .config import StageConfig
-from .alerts_stack import AlertsStack
 from .data_stack import DataStack
 from .ingestion import IngestionStack
 from .monitoring import MonitoringStack, wiring
@@ -33,7 +33,15 @@ class Platform:
     @property
     def stacks(self) -> list[cdk.Stack]:
         serving = [self.serving] if self.serving is not None else []
-        return [self.data, self.alerts, self.ingestion, self.pipeline, self.approvals, *serving, self.monitoring]
+        return [
+            self.data,
+            self.alerts,
+            self.ingestion,
+            self.pipeline,
+            self.approvals,
+            *serving,
+            self.monitoring,
+        ]
 
 
 def build_platform(app: cdk.App, config: StageConfig) -> Platform:

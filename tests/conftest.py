@@ -53,6 +53,8 @@ class SynthesizedStage:
 def _synthesize(stage: str, outdir: str) -> SynthesizedStage:
     import aws_cdk as cdk
 
+    from app import ACKNOWLEDGMENT_REGISTER
+    from stacks.compliance import write_acknowledgment_register
     from stacks.config import cdk_json_context, parse_stage_config
     from stacks.platform import build_platform
 
@@ -60,7 +62,10 @@ def _synthesize(stage: str, outdir: str) -> SynthesizedStage:
     app = cdk.App(outdir=outdir, context=context)
     config = parse_stage_config(stage, context["ml-platform:stages"])
     platform = build_platform(app, config)
-    return SynthesizedStage(name=stage, app=app, platform=platform, assembly=app.synth())
+    assembly = app.synth()
+    # As app.py does for the CLI: the register lies beside the templates.
+    write_acknowledgment_register(app, Path(assembly.directory) / ACKNOWLEDGMENT_REGISTER)
+    return SynthesizedStage(name=stage, app=app, platform=platform, assembly=assembly)
 
 
 @pytest.fixture(scope="session")

@@ -19,13 +19,13 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import features
-import inference
 import numpy as np
 import pandas as pd
 import sklearn
-import train
 
+import features
+import inference
+import train
 from tools import sample_data
 
 

@@ -42,7 +42,6 @@ import features
 import inference
 import preprocess
 import train
-
 from tools import sample_data
 
 STEP_DIRECTORIES = ("preprocessing", "training", "evaluation", "report")

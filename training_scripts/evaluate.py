@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from features import CONTRACT, TARGET, DataError, list_data_files, read_clean_files
 from inference import LoadedModel, model_fn, predict_fn
 from metrics import baseline_report, fairness_report, regression_report

@@ -32,6 +32,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import sklearn
+
 from features import (
     CONTRACT,
     FEATURE_COLUMNS,

@@ -14,14 +14,10 @@ _AUDITS: dict[str, Audit] = {}
 
 
 def audit_of(stage: SynthesizedStage) -> Audit:
-    """The session's synth runs in process, not through app.py, so the acknowledgment register
-    app.py writes beside the templates is written here the same way, once."""
+    """The session's synth writes the acknowledgment register beside the templates, as app.py
+    does for the CLI; the audit reads it from there."""
     if stage.name not in _AUDITS:
-        from stacks.compliance import write_acknowledgment_register
-
-        register = Path(stage.directory) / ACKNOWLEDGMENT_REGISTER
-        if not register.exists():
-            write_acknowledgment_register(stage.app, register)
+        assert (Path(stage.directory) / ACKNOWLEDGMENT_REGISTER).exists()
         _AUDITS[stage.name] = run_audit(stage.directory)
     return _AUDITS[stage.name]
 

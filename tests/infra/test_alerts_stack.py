@@ -1,4 +1,4 @@
-"""The alerts topic: encrypted with the platform key, published to only by CloudWatch and EventBridge."""
+"""The alerts topic: encrypted with the platform key; only CloudWatch and EventBridge publish."""
 
 from __future__ import annotations
 

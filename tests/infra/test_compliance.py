@@ -92,3 +92,12 @@ def test_acknowledge_refuses_a_whole_stack():
     stack = cdk.Stack(app, "Probe")
     with pytest.raises(ValueError, match="not a single resource"):
         acknowledge(stack, "AwsSolutions-S1", "x" * 60)
+
+
+def test_the_audit_reads_the_register_under_the_name_app_py_writes(stage):
+    from app import ACKNOWLEDGMENT_REGISTER
+    from tools.audit.assembly import ACKNOWLEDGMENT_REGISTER as READ_BY_AUDIT
+
+    assert READ_BY_AUDIT == ACKNOWLEDGMENT_REGISTER
+    rows = json.loads((stage.directory / ACKNOWLEDGMENT_REGISTER).read_text())
+    assert {row["rule"] for row in rows} == {r.rule for r in acknowledgment_register(stage.app)}

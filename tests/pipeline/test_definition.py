@@ -322,9 +322,7 @@ def test_every_job_and_the_model_run_the_pinned_scikit_learn_image(steps, dev_co
     assert repository == f"sagemaker-scikit-learn:{SKLEARN_FRAMEWORK_VERSION}-cpu-py3"
 
 
-def test_registered_model_serves_inference_py_from_the_code_inside_the_model(
-    steps, pipeline_stack
-):
+def test_registered_model_serves_inference_py_from_the_code_inside_the_model(steps, pipeline_stack):
     arguments = steps[REGISTER]["Arguments"]
     assert arguments["ModelPackageGroupName"] == pipeline_stack.model_package_group_name
     assert arguments["ModelApprovalStatus"] == {"Get": "Parameters.ModelApprovalStatus"}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import inference
 import pytest
-import train
 
+import inference
+import train
 from tools import sample_data
 
 SMALL_MODEL_ARGS = ["--n-estimators", "60", "--max-depth", "3", "--seed", "0"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from features import CONTRACT, records_to_frame
 
+from features import CONTRACT, records_to_frame
 from tools import sample_data
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 import baseline
 import features
-import pytest
 from features import CONTRACT
 
 from .helpers import sample_records

@@ -7,10 +7,10 @@ import json
 import tarfile
 from pathlib import Path
 
-import evaluate
 import pytest
-from features import CONTRACT, DataError
 
+import evaluate
+from features import CONTRACT, DataError
 from tools import sample_data
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import features
 import pytest
+
+import features
 from features import CONTRACT, DataError, FieldProblem
 
 from .helpers import csv_text, sample_records, write_records

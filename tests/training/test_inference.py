@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-import inference
 import numpy as np
 import pytest
+
+import inference
 from features import CONTRACT, FEATURE_NAMES
 from inference import CSV, JSON, RequestError, UnsupportedContentTypeError
 

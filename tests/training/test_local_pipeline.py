@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import features
 import numpy as np
 import pytest
 
+import features
 from tools import local_pipeline, sample_data
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import metrics
 import numpy as np
 import pytest
+
+import metrics
 
 
 def test_regression_metrics_on_known_values() -> None:

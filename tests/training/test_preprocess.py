@@ -6,12 +6,12 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 import baseline
 import preprocess
-import pytest
 from features import CONTRACT, SPLITS, DataError
 from preprocess import Host
-
 from tools import sample_data
 from tools.sample_data import DefectSpec
 
