@@ -60,6 +60,16 @@ format: $(DEV_DEPS) ## Apply ruff's fixes and formatting
 bench: $(DEV_DEPS) ## Median wall time of synth per stage and of the test suite
 	$(PYTHON) -m tools.bench_synth
 
+demo: $(DEV_DEPS) ## Run preprocess -> train -> evaluate -> predict locally (DATA=file.csv, else generated)
+	$(PYTHON) -m tools.local_pipeline $(if $(DATA),--data $(DATA))
+
+validate: $(DEV_DEPS) ## Check FILE=path.csv against the data contract before uploading (exit 0 accepted, 1 rejected)
+	@test -n "$(FILE)" || { echo "usage: make validate FILE=path/to/file.csv" >&2; exit 2; }
+	@$(PYTHON) -m tools.validate_file $(FILE)
+
+pipeline-definition: $(SYNTH_DEPS) ## Print STAGE's SageMaker pipeline definition JSON for review
+	@$(PYTHON) -m tools.pipeline_definition --stage $(STAGE)
+
 diff: $(SYNTH_DEPS) ## Compare STAGE with what is deployed (needs AWS credentials)
 	$(CDK) diff -c stage=$(STAGE) $(CDK_ARGS)
 
