@@ -50,14 +50,8 @@ def _monitoring(synth):
     return config, template, alarm_views(template, config.resource_prefix)
 
 
-def _has_pipeline(synth) -> bool:
-    return getattr(synth.platform, "pipeline", None) is not None
-
-
-def _expected_names(config, *, serving: bool, pipeline: bool) -> set[str]:
-    names = set(INGESTION_ALARMS)
-    if pipeline:
-        names |= PIPELINE_ALARMS
+def _expected_names(config, *, serving: bool) -> set[str]:
+    names = INGESTION_ALARMS | PIPELINE_ALARMS
     if serving:
         names |= SERVING_ALARMS
         if config.serving.mode == "provisioned":
@@ -68,17 +62,17 @@ def _expected_names(config, *, serving: bool, pipeline: bool) -> set[str]:
     return names
 
 
-def test_a_stage_without_serving_still_has_every_ingestion_alarm(stage):
+def test_a_stage_without_serving_still_has_its_ingestion_and_pipeline_alarms(stage):
     config, _, alarms = _monitoring(stage)
     assert stage.platform.serving is None  # cdk.json names no model package
-    assert set(alarms) == _expected_names(config, serving=False, pipeline=_has_pipeline(stage))
+    assert set(alarms) == _expected_names(config, serving=False)
 
 
 @pytest.mark.parametrize("fixture", ["served_prod", "served_dev"])
 def test_a_served_stage_adds_serving_alarms_and_drift_where_data_is_captured(fixture, request):
     synth = request.getfixturevalue(fixture)
     config, _, alarms = _monitoring(synth)
-    assert set(alarms) == _expected_names(config, serving=True, pipeline=_has_pipeline(synth))
+    assert set(alarms) == _expected_names(config, serving=True)
     assert (synth.platform.monitoring.drift is not None) == (config.serving.mode == "provisioned")
 
 
@@ -170,8 +164,6 @@ def test_quarantine_rate_is_rejected_over_checked_files_from_the_validators_metr
 
 
 def test_pipeline_failure_notices_are_reused_and_their_delivery_is_watched(prod):
-    if not _has_pipeline(prod):
-        pytest.skip("no pipeline stack in this platform")  # pragma: no cover
     _, template, alarms = _monitoring(prod)
     rule = prod.platform.pipeline.execution_failed_rule
     view = alarms["pipeline-failure-notice-undelivered"]

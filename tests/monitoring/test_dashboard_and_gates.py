@@ -67,11 +67,8 @@ def test_the_served_stage_shows_every_graph_on_call_needs(served_prod):
 def test_absent_sections_say_why(dev, served_dev):
     _, body = _dashboard(dev)
     texts = "\n".join(_texts(body))
-    if getattr(dev.platform, "pipeline", None) is None:
-        assert "No training pipeline stack in this stage." in texts
-    else:
-        assert f"Training pipeline {dev.platform.pipeline.pipeline_name}" in texts
-        assert f"{dev.platform.pipeline.pipeline_name} executions" in _titles(body)
+    assert f"Training pipeline {dev.platform.pipeline.pipeline_name}" in texts
+    assert f"{dev.platform.pipeline.pipeline_name} executions" in _titles(body)
     assert "No endpoint in this stage" in texts
     _, body = _dashboard(served_dev)
     texts = "\n".join(_texts(body))
