@@ -10,12 +10,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import cdk_nag
-from constructs import IConstruct
+import jsii
+from aws_cdk import aws_iam as iam
+from constructs import IConstruct, IValidation
 
 # A rule id is "<pack>-<rule>", optionally with a finding: "AwsSolutions-IAM5[Action::s3:Get*]".
 PACKS = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321", "Serverless")
@@ -98,3 +102,75 @@ def write_acknowledgment_register(scope: IConstruct, path: Path) -> None:
     """Write the register as JSON: one object per acknowledgment (rule, resource_path, reason)."""
     rows = [dataclasses.asdict(record) for record in acknowledgment_register(scope)]
     path.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+
+
+def flatten_reference(value: Any) -> str:
+    """A resolved policy resource written the way cdk-nag names it in a finding.
+
+    ``{"Fn::GetAtt": ["Role1", "Arn"]}`` -> ``<Role1.Arn>``; imports, joins and substitutions are
+    flattened to their text, e.g. ``MlPlatform-dev-Data:ExportsOutput...Arn/validated/*``.
+    """
+    if isinstance(value, str):
+        return value.replace("${", "<").replace("}", ">")
+    if isinstance(value, dict) and len(value) == 1:
+        ((function, argument),) = value.items()
+        if function == "Fn::Join":
+            delimiter, parts = argument
+            return delimiter.join(flatten_reference(part) for part in parts)
+        if function in ("Fn::Sub", "Fn::ImportValue"):
+            return flatten_reference(argument)
+        if function == "Fn::GetAtt":
+            return f"<{flatten_reference(argument[0])}.{flatten_reference(argument[1])}>"
+        if function == "Ref":
+            return f"<{flatten_reference(argument)}>"
+    return json.dumps(value, separators=(",", ":"))
+
+
+@jsii.implements(IValidation)
+class _WildcardResourceAcknowledgments:
+    """Acknowledge each ``AwsSolutions-IAM5`` wildcard-resource finding of one policy.
+
+    cdk-nag names such a finding after the resolved resource, and a cross-stack ARN resolves to
+    an export name that CDK chooses only while preparing the app. Construct validations run
+    after that and before the compliance packs, so each exact finding is acknowledged here with
+    the documented reason of its statement: never a blanket acknowledgment of the rule.
+    """
+
+    def __init__(self, policy: iam.ManagedPolicy, reasons_by_sid: Mapping[str, str]) -> None:
+        self._policy = policy
+        self._reasons_by_sid = dict(reasons_by_sid)
+
+    def validate(self) -> list[str]:
+        cfn_policy = self._policy.node.default_child
+        assert isinstance(cfn_policy, iam.CfnManagedPolicy)
+        document = cdk.Stack.of(cfn_policy).resolve(cfn_policy.policy_document)
+        reasons_by_finding: dict[str, list[str]] = {}
+        errors = []
+        for statement in document["Statement"]:
+            sid = statement.get("Sid", "")
+            resources = statement["Resource"]
+            for resource in resources if isinstance(resources, list) else [resources]:
+                finding = flatten_reference(resource)
+                if "*" not in finding:
+                    continue
+                reason = self._reasons_by_sid.get(sid)
+                if reason is None:
+                    errors.append(
+                        f"statement {sid!r} of {self._policy.node.path} names the resource "
+                        f"{finding!r} with '*' and has no documented reason"
+                    )
+                elif reason not in reasons_by_finding.setdefault(finding, []):
+                    reasons_by_finding[finding].append(reason)
+        for finding, reasons in reasons_by_finding.items():
+            acknowledge(cfn_policy, f"AwsSolutions-IAM5[Resource::{finding}]", "; ".join(reasons))
+        return errors
+
+
+def acknowledge_wildcard_resources(
+    policy: iam.ManagedPolicy, reasons_by_sid: Mapping[str, str]
+) -> None:
+    """Acknowledge the policy's ``*`` resources, each with the reason of its statement (by Sid).
+
+    A statement with a ``*`` resource and no reason fails synth with a message naming it.
+    """
+    policy.node.add_validation(_WildcardResourceAcknowledgments(policy, reasons_by_sid))

@@ -6,15 +6,9 @@ policies, dead-letter queues, reserved concurrency, tracing, log retention, PITR
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import jsii
-from aws_cdk import Stack
-from aws_cdk import aws_iam as iam
-from constructs import IValidation
-
-from ..compliance import acknowledge
+from ..compliance import acknowledge, acknowledge_wildcard_resources
 
 if TYPE_CHECKING:
     from .ingestion_stack import IngestionStack
@@ -40,56 +34,8 @@ WILDCARD_REASONS = {
 }
 
 
-def _flatten(value: Any) -> str:
-    """A resolved policy resource written the way cdk-nag names it in a finding."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and len(value) == 1:
-        ((function, argument),) = value.items()
-        if function == "Fn::Join":
-            delimiter, parts = argument
-            return delimiter.join(_flatten(part) for part in parts)
-        if function == "Fn::ImportValue":
-            return _flatten(argument)
-        if function == "Fn::GetAtt":
-            return f"<{argument[0]}.{argument[1]}>"
-        if function == "Ref":
-            return f"<{argument}>"
-    return json.dumps(value, separators=(",", ":"))
-
-
-@jsii.implements(IValidation)
-class _AcknowledgeWildcardResources:
-    """Acknowledge each wildcard resource of the validator's policy, by its exact finding.
-
-    A finding is named after the resolved resource, and a resource in another stack resolves
-    to an export name CDK picks only while preparing the app: construct validations run after
-    that and before the compliance packs, so the exact findings are known here. A wildcard in a
-    statement without a documented reason is not acknowledged (and fails synth).
-    """
-
-    def __init__(self, policy: iam.ManagedPolicy) -> None:
-        self._policy = policy
-
-    def validate(self) -> list[str]:
-        cfn_policy = self._policy.node.default_child
-        assert isinstance(cfn_policy, iam.CfnManagedPolicy)
-        document = Stack.of(cfn_policy).resolve(cfn_policy.policy_document)
-        reasons: dict[str, list[str]] = {}
-        for statement in document["Statement"]:
-            reason = WILDCARD_REASONS.get(statement.get("Sid", ""))
-            resources = statement["Resource"]
-            for resource in resources if isinstance(resources, list) else [resources]:
-                finding = _flatten(resource)
-                if reason and "*" in finding and reason not in reasons.get(finding, []):
-                    reasons.setdefault(finding, []).append(reason)
-        for finding, why in reasons.items():
-            acknowledge(cfn_policy, f"AwsSolutions-IAM5[Resource::{finding}]", "; ".join(why))
-        return []
-
-
 def acknowledge_findings(stack: IngestionStack) -> None:
-    stack.policy.node.add_validation(_AcknowledgeWildcardResources(stack.policy))
+    acknowledge_wildcard_resources(stack.policy, WILDCARD_REASONS)
 
     for queue, role in (
         (stack.dead_letter_queue, "the upload queue's redrive target"),

@@ -3,25 +3,22 @@
 Every statement names its actions one by one and its resources by ARN or key pattern. A ``*``
 appears only where the API has no resource-level permission or the name holds a run-time id;
 each such statement has its reason in ``WILDCARD_REASONS``, and the findings are acknowledged
-with it once cross-stack references are resolved (``WildcardAcknowledgments``).
+with it once cross-stack references are resolved (``acknowledge_wildcard_resources``).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import jsii
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from constructs import IValidation
 
-from ..compliance import acknowledge
+from ..compliance import acknowledge_wildcard_resources
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
@@ -266,56 +263,5 @@ def attach_policy(
                     f"statement {statement.sid!r} names resources with '*' without a reason"
                 )
             reasons[statement.sid] = WILDCARD_REASONS[statement.sid]
-    policy.node.add_validation(WildcardAcknowledgments(policy, reasons))
+    acknowledge_wildcard_resources(policy, reasons)
     return policy
-
-
-def flatten_reference(value: Any) -> str:
-    """A resolved resource as cdk-nag names it in a finding (``<Logical.Arn>``, import names)."""
-    if isinstance(value, str):
-        return value.replace("${", "<").replace("}", ">")
-    if isinstance(value, dict):
-        if "Fn::Join" in value:
-            delimiter, items = value["Fn::Join"]
-            return delimiter.join(flatten_reference(item) for item in items)
-        if "Fn::GetAtt" in value:
-            resource, attribute = value["Fn::GetAtt"]
-            return f"<{flatten_reference(resource)}.{flatten_reference(attribute)}>"
-        if "Fn::ImportValue" in value:
-            return flatten_reference(value["Fn::ImportValue"])
-        if "Ref" in value:
-            return f"<{flatten_reference(value['Ref'])}>"
-    return json.dumps(value, separators=(",", ":"))
-
-
-@jsii.implements(IValidation)
-class WildcardAcknowledgments:
-    """Acknowledge each wildcard finding of one policy once references are resolved.
-
-    cdk-nag names a finding after the resolved resource, and a cross-stack ARN resolves to an
-    export name CDK chooses only while preparing the app. Construct validations run after that
-    and before the compliance packs, so each exact finding is acknowledged here with the reason
-    of its statement (never a blanket acknowledgment of the rule).
-    """
-
-    def __init__(self, policy: iam.ManagedPolicy, reasons: dict[str, str]) -> None:
-        self._policy = policy
-        self._reasons = reasons
-
-    def validate(self) -> list[str]:
-        cfn_policy = self._policy.node.default_child
-        assert isinstance(cfn_policy, iam.CfnManagedPolicy)
-        document = Stack.of(cfn_policy).resolve(cfn_policy.policy_document)
-        reasons_by_finding: dict[str, list[str]] = {}
-        for statement in document["Statement"]:
-            reason = self._reasons.get(statement.get("Sid", ""))
-            resources = statement["Resource"]
-            for resource in resources if isinstance(resources, list) else [resources]:
-                flat = flatten_reference(resource)
-                if reason is not None and "*" in flat:
-                    reasons_by_finding.setdefault(flat, [])
-                    if reason not in reasons_by_finding[flat]:
-                        reasons_by_finding[flat].append(reason)
-        for flat, reasons in reasons_by_finding.items():
-            acknowledge(cfn_policy, f"AwsSolutions-IAM5[Resource::{flat}]", "; ".join(reasons))
-        return []

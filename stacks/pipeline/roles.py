@@ -12,21 +12,18 @@ and EC2 ``Describe*`` for VPC jobs); each is acknowledged where the stack create
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
 
-import jsii
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from constructs import Construct, IValidation
+from constructs import Construct
 
-from ..compliance import acknowledge
+from ..compliance import acknowledge_wildcard_resources
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 # SageMaker Pipelines names every job it starts "pipelines-<execution id>-<step>-<suffix>".
@@ -121,59 +118,6 @@ def wildcard_reason(statement: iam.PolicyStatement) -> str | None:
             "without a documented reason in WILDCARD_REASONS"
         )
     return WILDCARD_REASONS[sid]
-
-
-def flatten_reference(value: Any) -> str:
-    """A resolved resource as cdk-nag names it in a finding (``<Logical.Arn>``, import names)."""
-    if isinstance(value, str):
-        return value.replace("${", "<").replace("}", ">")
-    if isinstance(value, dict):
-        if "Fn::Join" in value:
-            delimiter, items = value["Fn::Join"]
-            return delimiter.join(flatten_reference(item) for item in items)
-        if "Fn::Sub" in value:
-            return flatten_reference(value["Fn::Sub"])
-        if "Fn::GetAtt" in value:
-            resource, attribute = value["Fn::GetAtt"]
-            return f"<{flatten_reference(resource)}.{flatten_reference(attribute)}>"
-        if "Fn::ImportValue" in value:
-            return flatten_reference(value["Fn::ImportValue"])
-        if "Ref" in value:
-            return f"<{flatten_reference(value['Ref'])}>"
-    return json.dumps(value, separators=(",", ":"))
-
-
-@jsii.implements(IValidation)
-class _WildcardAcknowledgments:
-    """Acknowledge each wildcard finding of one policy once references are resolved.
-
-    cdk-nag names a finding after the resolved resource, and a cross-stack ARN resolves to an
-    export name CDK only chooses while preparing the app. Construct validations run after that
-    preparation and before the compliance packs, so the exact findings are acknowledged here,
-    each with the reason documented for its statement (never a blanket rule acknowledgment).
-    """
-
-    def __init__(self, policy: iam.ManagedPolicy, reasons: dict[str, str]) -> None:
-        self._policy = policy
-        self._reasons = reasons  # Sid -> reason, for statements with wildcard resources
-
-    def validate(self) -> list[str]:
-        cfn_policy = self._policy.node.default_child
-        assert isinstance(cfn_policy, iam.CfnManagedPolicy)
-        document = Stack.of(cfn_policy).resolve(cfn_policy.policy_document)
-        reasons_by_finding: dict[str, list[str]] = {}
-        for statement in document["Statement"]:
-            reason = self._reasons.get(statement.get("Sid", ""))
-            resources = statement["Resource"]
-            for resource in resources if isinstance(resources, list) else [resources]:
-                flat = flatten_reference(resource)
-                if reason is not None and "*" in flat:
-                    reasons_by_finding.setdefault(flat, [])
-                    if reason not in reasons_by_finding[flat]:
-                        reasons_by_finding[flat].append(reason)
-        for flat, reasons in reasons_by_finding.items():
-            acknowledge(cfn_policy, f"AwsSolutions-IAM5[Resource::{flat}]", "; ".join(reasons))
-        return []
 
 
 class JobKind(Enum):
@@ -352,7 +296,7 @@ def attach_policy(
         for statement in statements
         if (reason := wildcard_reason(statement)) is not None
     }
-    policy.node.add_validation(_WildcardAcknowledgments(policy, reasons))
+    acknowledge_wildcard_resources(policy, reasons)
     return policy
 
 

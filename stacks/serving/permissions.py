@@ -9,20 +9,17 @@ permissions (``ecr:GetAuthorizationToken``, EC2 ``Describe*``); each is document
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import jsii
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from constructs import IValidation
 
-from ..compliance import acknowledge
+from ..compliance import acknowledge_wildcard_resources
 from .image import ImageRepository
 
 ECR_PULL_ACTIONS = (
@@ -259,75 +256,12 @@ def batch_statements(
     ]
 
 
-def flatten_reference(value: Any) -> str:
-    """A resolved resource as cdk-nag names it in a finding (``<Logical.Arn>``, import names)."""
-    if isinstance(value, str):
-        return value.replace("${", "<").replace("}", ">")
-    if isinstance(value, dict):
-        if "Fn::Join" in value:
-            delimiter, items = value["Fn::Join"]
-            return delimiter.join(flatten_reference(item) for item in items)
-        if "Fn::Sub" in value:
-            return flatten_reference(value["Fn::Sub"])
-        if "Fn::GetAtt" in value:
-            resource, attribute = value["Fn::GetAtt"]
-            return f"<{flatten_reference(resource)}.{flatten_reference(attribute)}>"
-        if "Fn::ImportValue" in value:
-            return flatten_reference(value["Fn::ImportValue"])
-        if "Ref" in value:
-            return f"<{flatten_reference(value['Ref'])}>"
-    return json.dumps(value, separators=(",", ":"))
-
-
-def wildcard_reason(sid: str) -> str:
-    if sid not in WILDCARD_REASONS:
-        raise ValueError(
-            f"statement {sid!r} names a resource with '*' without a documented reason in "
-            "stacks/serving/permissions.py WILDCARD_REASONS"
-        )
-    return WILDCARD_REASONS[sid]
-
-
-@jsii.implements(IValidation)
-class _WildcardAcknowledgments:
-    """Acknowledge each wildcard finding of one policy once its references are resolved.
-
-    cdk-nag names an ``AwsSolutions-IAM5`` finding after the resolved resource, and a
-    cross-stack ARN resolves to an export name that CDK chooses only while preparing the app;
-    construct validations run after that and before the compliance packs.
-    """
-
-    def __init__(self, policy: iam.ManagedPolicy) -> None:
-        self._policy = policy
-
-    def validate(self) -> list[str]:
-        cfn_policy = self._policy.node.default_child
-        assert isinstance(cfn_policy, iam.CfnManagedPolicy)
-        document = Stack.of(cfn_policy).resolve(cfn_policy.policy_document)
-        reasons: dict[str, list[str]] = {}
-        for entry in document["Statement"]:
-            resources = entry["Resource"]
-            for resource in resources if isinstance(resources, list) else [resources]:
-                flat = flatten_reference(resource)
-                if "*" not in flat:
-                    continue
-                reason = wildcard_reason(entry.get("Sid", ""))
-                if reason not in reasons.setdefault(flat, []):
-                    reasons[flat].append(reason)
-        for flat, texts in reasons.items():
-            acknowledge(cfn_policy, f"AwsSolutions-IAM5[Resource::{flat}]", "; ".join(texts))
-        return []
-
-
 def attach_policy(role: iam.Role, statements: Sequence[iam.PolicyStatement]) -> iam.ManagedPolicy:
     """A customer managed policy (the compliance packs flag inline ones) for ``role``.
 
-    Every statement with a ``*`` resource must have a reason in ``WILDCARD_REASONS``: checked
-    here, so a new wildcard fails synth until its evidence is written down.
+    Every statement with a ``*`` resource needs a reason in ``WILDCARD_REASONS``: synth fails
+    naming the statement until its evidence is written down.
     """
-    for entry in statements:
-        if any("*" in resource for resource in entry.resources):
-            wildcard_reason(entry.sid or "")
     policy = iam.ManagedPolicy(
         role,
         "Policy",
@@ -335,5 +269,5 @@ def attach_policy(role: iam.Role, statements: Sequence[iam.PolicyStatement]) -> 
         statements=list(statements),
         roles=[role],
     )
-    policy.node.add_validation(_WildcardAcknowledgments(policy))
+    acknowledge_wildcard_resources(policy, WILDCARD_REASONS)
     return policy

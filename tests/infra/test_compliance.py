@@ -101,3 +101,46 @@ def test_the_audit_reads_the_register_under_the_name_app_py_writes(stage):
     assert READ_BY_AUDIT == ACKNOWLEDGMENT_REGISTER
     rows = json.loads((stage.directory / ACKNOWLEDGMENT_REGISTER).read_text())
     assert {row["rule"] for row in rows} == {r.rule for r in acknowledgment_register(stage.app)}
+
+
+def _policy_app(reasons: dict[str, str]) -> tuple[cdk.App, cdk.aws_iam.ManagedPolicy]:
+    from stacks.compliance import acknowledge_wildcard_resources
+
+    app = cdk.App()
+    stack = cdk.Stack(app, "Probe")
+    role = cdk.aws_iam.Role(
+        stack, "Role", assumed_by=cdk.aws_iam.ServicePrincipal("lambda.amazonaws.com")
+    )
+    policy = cdk.aws_iam.ManagedPolicy(
+        stack,
+        "Policy",
+        roles=[role],
+        statements=[
+            cdk.aws_iam.PolicyStatement(
+                sid="SendTraces", actions=["xray:PutTraceSegments"], resources=["*"]
+            ),
+            cdk.aws_iam.PolicyStatement(
+                sid="ReadOneObject",
+                actions=["s3:GetObject"],
+                resources=["arn:aws:s3:::bucket/key.csv"],
+            ),
+        ],
+    )
+    acknowledge_wildcard_resources(policy, reasons)
+    return app, policy
+
+
+def test_wildcard_resources_are_acknowledged_per_finding_with_their_statements_reason():
+    reason = "X-Ray PutTraceSegments has no resource-level permissions (service authorization)."
+    app, policy = _policy_app({"SendTraces": reason})
+    app.synth()
+    records = acknowledgment_register(app)
+    assert [(r.rule, r.resource_path, r.reason) for r in records] == [
+        ("AwsSolutions-IAM5[Resource::*]", "Probe/Policy/Resource", reason)
+    ]
+
+
+def test_a_wildcard_resource_without_a_reason_fails_synth_naming_its_statement():
+    app, _ = _policy_app({})
+    with pytest.raises(Exception, match="statement 'SendTraces' .* has no documented reason"):
+        app.synth()

@@ -10,12 +10,11 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 
-from stacks.compliance import acknowledgment_register
+from stacks.compliance import acknowledgment_register, flatten_reference
 from stacks.pipeline.roles import (
     WILDCARD_REASONS,
     JobNetwork,
     ObjectAccess,
-    flatten_reference,
     network_statements,
     wildcard_reason,
 )

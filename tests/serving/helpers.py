@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stacks.serving.permissions import flatten_reference
+from stacks.compliance import flatten_reference
 from tests.infra.helpers import as_list, resources_of_type
 
 
