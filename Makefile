@@ -45,8 +45,10 @@ synth: $(SYNTH_DEPS) ## Synthesize every stack of STAGE (default dev) into cdk.o
 	$(CDK) synth --quiet -c stage=$(STAGE) $(CDK_ARGS)
 	@echo "Synthesized stage $(STAGE) into cdk.out/ (acknowledged findings: cdk.out/acknowledgment-register.json)"
 
-test: $(DEV_DEPS) ## Run the whole test suite (one synth per stage per session)
-	$(PYTHON) -m pytest
+# Two workers: each synthesizes the stages once, and the two cores run the rest side by side.
+PYTEST_ARGS ?= -n 2
+test: $(DEV_DEPS) ## Run the whole test suite (one synth per stage per worker)
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 lint: $(DEV_DEPS) ## ruff (lint + format check) and mypy on the infrastructure code
 	$(PYTHON) -m ruff check .

@@ -95,10 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         print(_summary(f"cdk synth -c stage={stage}", samples) + f"   resources {resources}")
     if not args.skip_tests:
         samples = [
-            _time([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+            # as `make test` runs it (PYTEST_ARGS in the Makefile)
+            _time([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2"])
             for _ in range(args.runs)
         ]
-        print(_summary("test suite (pytest)", samples))
+        print(_summary("test suite (pytest -n 2)", samples))
     return 0
 
 
