@@ -42,6 +42,7 @@ node_modules/.installed: package.json package-lock.json
 install: $(DEV_DEPS) ## Install everything (virtualenv and node_modules) into the project
 
 synth: $(SYNTH_DEPS) ## Synthesize every stack of STAGE (default dev) into cdk.out
+	@rm -rf cdk.out  # no templates of another stage left beside this one's
 	$(CDK) synth --quiet -c stage=$(STAGE) $(CDK_ARGS)
 	@echo "Synthesized stage $(STAGE) into cdk.out/ (acknowledged findings: cdk.out/acknowledgment-register.json)"
 
