@@ -99,11 +99,14 @@ def fairness_report(
 
     Only groups with at least ``min_group_size`` records count towards the gap: the RMSE of a
     handful of records is mostly noise. When no attribute has two such groups the gap is 0.0
-    with ``"measurable": false``, so a reader can tell "fair" from "too little data".
+    with ``"measurable": false``, so a reader can tell "fair" from "too little data";
+    ``attributes_compared`` counts the attributes that had two such groups (the pipeline's gate
+    requires at least one, so an unmeasured model is never registered as fair).
     """
     orders = orders or {}
     report: dict[str, Any] = {}
     best: dict[str, Any] = {"value": 0.0, "attribute": None, "groups": [], "measurable": False}
+    attributes_compared = 0
     for attribute, groups in attributes.items():
         per_group = group_rmse(actual, predicted, groups, orders.get(attribute, ()))
         report[attribute] = per_group
@@ -112,6 +115,7 @@ def fairness_report(
         }
         if len(eligible) < 2:
             continue
+        attributes_compared += 1
         worst = max(eligible, key=lambda group: eligible[group]["rmse"])
         best_served = min(eligible, key=lambda group: eligible[group]["rmse"])
         gap = eligible[worst]["rmse"] - eligible[best_served]["rmse"]
@@ -123,6 +127,7 @@ def fairness_report(
                 "measurable": True,
             }
     best["min_group_size"] = min_group_size
+    best["attributes_compared"] = attributes_compared
     report["largest_gap"] = best
     return report
 

@@ -76,6 +76,8 @@ RMSE_JSON_PATH = "regression_metrics.rmse.value"
 FAIRNESS_GAP_JSON_PATH = "fairness.largest_gap.value"
 # Where the serving container finds inference.py: the code/ folder train.py writes into the model.
 MODEL_CODE_DIR = "/opt/ml/model/code"
+# How many sensitive attributes had two groups large enough to compare: at least one is required.
+FAIRNESS_COMPARED_JSON_PATH = "fairness.largest_gap.attributes_compared"
 # The naive baseline a model must beat: predicting the final grade as the second-period grade.
 BASELINE_RMSE_JSON_PATH = "baselines.predict_g2.rmse"
 DATA_CONTENT_TYPE = "text/csv"
@@ -227,7 +229,11 @@ def _build_pipeline(spec: DefinitionSpec) -> tuple[Any, str]:
     from sagemaker.network import NetworkConfig
     from sagemaker.processing import ProcessingInput, ProcessingOutput, Processor
     from sagemaker.workflow.condition_step import ConditionStep
-    from sagemaker.workflow.conditions import ConditionLessThan, ConditionLessThanOrEqualTo
+    from sagemaker.workflow.conditions import (
+        ConditionGreaterThanOrEqualTo,
+        ConditionLessThan,
+        ConditionLessThanOrEqualTo,
+    )
     from sagemaker.workflow.execution_variables import ExecutionVariables
     from sagemaker.workflow.fail_step import FailStep
     from sagemaker.workflow.functions import Join, JsonGet
@@ -441,6 +447,9 @@ def _build_pipeline(spec: DefinitionSpec) -> tuple[Any, str]:
     baseline_rmse: Any = JsonGet(
         step_name=EVALUATE_STEP, property_file=report, json_path=BASELINE_RMSE_JSON_PATH
     )
+    attributes_compared: Any = JsonGet(
+        step_name=EVALUATE_STEP, property_file=report, json_path=FAIRNESS_COMPARED_JSON_PATH
+    )
 
     def as_text(*values: Any) -> Any:
         return Join(on="", values=list(values))
@@ -494,7 +503,9 @@ def _build_pipeline(spec: DefinitionSpec) -> tuple[Any, str]:
             measured_gap,
             " (max ",
             gap_threshold,
-            ").",
+            ", sensitive attributes with comparable groups: ",
+            attributes_compared,
+            ", at least 1).",
         ),
     )
     gate = ConditionStep(
@@ -504,6 +515,8 @@ def _build_pipeline(spec: DefinitionSpec) -> tuple[Any, str]:
             # An absolute ceiling alone lets through a model no better than a naive rule.
             ConditionLessThan(left=measured_rmse, right=baseline_rmse),
             ConditionLessThanOrEqualTo(left=measured_gap, right=gap_threshold),
+            # A gap of 0 from too little data per group is not evidence of fairness.
+            ConditionGreaterThanOrEqualTo(left=attributes_compared, right=1),
         ],
         if_steps=[register],
         else_steps=[fail],

@@ -137,6 +137,12 @@ def test_the_quality_gate_compares_the_evaluation_report_with_both_thresholds(st
                                           "Path": "fairness.largest_gap.value"}},
             "RightValue": {"Get": "Parameters.FairnessGapThreshold"},
         },
+        {
+            "Type": "GreaterThanOrEqualTo",
+            "LeftValue": {"Std:JsonGet": {"PropertyFile": report,
+                                          "Path": "fairness.largest_gap.attributes_compared"}},
+            "RightValue": 1,
+        },
     ]  # fmt: skip
     assert steps["Evaluate"]["PropertyFiles"] == [
         {"PropertyFileName": "EvaluationReport", "OutputName": "evaluation",
@@ -163,12 +169,18 @@ def test_the_json_paths_the_gate_reads_are_what_the_metrics_code_writes():
     report["baselines"] = baseline_report(
         actual, g2=np.array([10.0, 11.0, 14.0, 8.0]), train_mean=11.0
     )
-    gate_paths = (names.RMSE_JSON_PATH, names.FAIRNESS_GAP_JSON_PATH, names.BASELINE_RMSE_JSON_PATH)
+    gate_paths = (
+        names.RMSE_JSON_PATH,
+        names.FAIRNESS_GAP_JSON_PATH,
+        names.BASELINE_RMSE_JSON_PATH,
+        names.FAIRNESS_COMPARED_JSON_PATH,
+    )
     for path in gate_paths:
         value = report
         for key in path.split("."):
             value = value[key]
-        assert isinstance(value, float), path
+        # numbers the condition step can compare (a bool is an int in Python: refuse it)
+        assert isinstance(value, int | float) and not isinstance(value, bool), path
 
 
 def test_a_rejected_model_fails_the_execution_with_the_measured_values(steps):
@@ -181,6 +193,7 @@ def test_a_rejected_model_fails_the_execution_with_the_measured_values(steps):
         "regression_metrics.rmse.value",
         "baselines.predict_g2.rmse",
         "fairness.largest_gap.value",
+        "fairness.largest_gap.attributes_compared",
     ]
     assert thresholds == ["Parameters.RmseThreshold", "Parameters.FairnessGapThreshold"]
 

@@ -71,6 +71,7 @@ def test_fairness_gap_is_the_largest_within_one_attribute_among_big_enough_group
     assert gap["attribute"] == "sex"
     assert gap["value"] == pytest.approx(np.sqrt(24.64) - 1)
     assert gap["groups"] == ["M", "F"] and gap["measurable"] is True and gap["min_group_size"] == 10
+    assert gap["attributes_compared"] == 2  # sex and school; age has one group of 10+ only
     assert report["age"]["22"] == {"rmse": 20.0, "count": 2}
 
 
@@ -80,6 +81,7 @@ def test_fairness_gap_says_when_it_cannot_be_measured() -> None:
     )
     assert report["largest_gap"]["value"] == 0.0
     assert report["largest_gap"]["measurable"] is False
+    assert report["largest_gap"]["attributes_compared"] == 0  # the pipeline's gate then fails
     assert report["sex"]["F"] == {"rmse": 1.0, "count": 2}
 
 
