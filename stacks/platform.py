@@ -11,9 +11,13 @@ from .compliance import register_compliance_packs
 from .config import StageConfig
 from .data_stack import DataStack
 from .ingestion import IngestionStack
+from .monitoring import JobNetwork as DriftJobNetwork
 from .monitoring import MonitoringStack, wiring
+from .network import NetworkStack
 from .pipeline.pipeline_stack import PipelineStack
+from .pipeline.roles import JobNetwork
 from .serving.approval_stack import ApprovalNotificationStack
+from .serving.permissions import ServingNetwork
 from .serving.serving_stack import ServingStack
 from .serving.wiring import build_serving_stacks
 
@@ -29,12 +33,15 @@ class Platform:
     approvals: ApprovalNotificationStack
     serving: ServingStack | None  # None until a model package ARN is given
     monitoring: MonitoringStack
+    network: NetworkStack | None = None  # None when the stage's network is disabled
 
     @property
     def stacks(self) -> list[cdk.Stack]:
         serving = [self.serving] if self.serving is not None else []
+        network = [self.network] if self.network is not None else []
         return [
             self.data,
+            *network,
             self.alerts,
             self.ingestion,
             self.pipeline,
@@ -62,6 +69,17 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         env=env,
         description=f"ml-platform {config.name}: the on-call alerts topic",
     )
+    network = None
+    if config.network.enabled:
+        network = NetworkStack(
+            app,
+            f"{prefix}-Network",
+            config=config,
+            platform_key=data.keys.platform,
+            env=env,
+            description=f"ml-platform {config.name}: private subnets, VPC endpoints, no internet",
+        )
+    workloads = network.workloads if network is not None else None
     pipeline = PipelineStack(
         app,
         f"{prefix}-Pipeline",
@@ -69,6 +87,7 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         keys=data.keys,
         buckets=data.buckets,
         alerts_topic=alerts.topic,
+        network=JobNetwork(workloads.subnets, workloads.security_groups) if workloads else None,
         env=env,
         description=f"ml-platform {config.name}: the training pipeline and model registry",
     )
@@ -79,6 +98,7 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         keys=data.keys,
         buckets=data.buckets,
         pipeline_name=pipeline.pipeline_name,
+        network=workloads,
         env=env,
         description=f"ml-platform {config.name}: upload events, queue and validator function",
     )
@@ -90,6 +110,9 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         buckets=data.buckets,
         alerts_topic=alerts.topic,
         model_package_group_name=pipeline.model_package_group_name,
+        network=(
+            ServingNetwork(workloads.subnets, workloads.security_groups) if workloads else None
+        ),
     )
     monitoring = MonitoringStack(
         app,
@@ -101,6 +124,9 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         ingestion=wiring.ingestion_signals(ingestion),
         pipeline=wiring.pipeline_signals(pipeline),
         serving=wiring.serving_signals(serving.serving),
+        network=(
+            DriftJobNetwork(workloads.subnets, workloads.security_groups) if workloads else None
+        ),
         env=env,
         description=f"ml-platform {config.name}: alarms, dashboard and drift check",
     )
@@ -112,6 +138,7 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         approvals=serving.approvals,
         serving=serving.serving,
         monitoring=monitoring,
+        network=network,
     )
     for stack in platform.stacks:
         tags = cdk.Tags.of(stack)

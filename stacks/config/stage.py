@@ -9,6 +9,7 @@ from .alerts import AlertsConfig
 from .data import DataConfig, LogsConfig
 from .ingestion import IngestionConfig
 from .monitoring import MonitoringConfig
+from .network import NetworkConfig
 from .parsing import SettingError
 from .pipeline import PipelineConfig
 from .serving import ServingConfig
@@ -33,6 +34,7 @@ class StageConfig:
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)
     serving: ServingConfig = field(default_factory=ServingConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
 
     def check(self) -> None:
         if not _STAGE_NAME.match(self.name):

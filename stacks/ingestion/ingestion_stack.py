@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy, Stack, aws_lambda
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -32,10 +33,15 @@ from ..config import StageConfig
 from ..config.ingestion import DEAD_LETTER_RETENTION_DAYS
 from ..constructs.lambda_code import LAMBDAS_DIR, lambda_code
 from ..data_stack import PlatformBuckets, PlatformKeys
+from ..network.network_stack import WorkloadNetwork
 from .findings import acknowledge_findings
 from .powertools import layer_version_arn
 from .queue_target import RuleQueueTarget
-from .validator_permissions import ValidatorResources, validator_statements
+from .validator_permissions import (
+    ValidatorResources,
+    validator_network_statements,
+    validator_statements,
+)
 
 RUNTIME = aws_lambda.Runtime.PYTHON_3_14
 ARCHITECTURE = aws_lambda.Architecture.ARM_64
@@ -88,10 +94,12 @@ class IngestionStack(Stack):
         keys: PlatformKeys,
         buckets: PlatformBuckets,
         pipeline_name: str,
+        network: WorkloadNetwork | None = None,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         settings = config.ingestion
+        self.network = network
         platform_key = keys.platform
 
         self.notification_topic = sns.Topic(
@@ -205,7 +213,8 @@ class IngestionStack(Stack):
                     pipeline_arn=self.pipeline_arn,
                     log_group_arn=self.log_group.log_group_arn,
                 )
-            ),
+            )
+            + (validator_network_statements(self, network) if network is not None else []),
             roles=[self.role],
         )
 
@@ -248,7 +257,14 @@ class IngestionStack(Stack):
             environment=self._environment(config, keys, buckets, pipeline_name),
             # Names of buckets, topics and the pipeline: encrypted at rest with our own key.
             environment_encryption=keys.platform,
+            # In the stage's isolated subnets when it has a network (VPC endpoints, no internet).
+            vpc=network.vpc if network is not None else None,
+            vpc_subnets=ec2.SubnetSelection(subnets=list(network.subnets)) if network else None,
+            security_groups=list(network.security_groups) if network is not None else None,
         )
+        if network is not None:
+            # Lambda checks the role may create network interfaces when the function is created.
+            self.function.node.add_dependency(self.policy)
         # Permissions to read the queue are in ValidatorPolicy (ConsumeUploadEvents).
         self.event_source_mapping = self.function.add_event_source_mapping(
             "UploadQueueSource",

@@ -45,7 +45,9 @@ def _synthesize_served(stage: str, outdir: str, *, packs: bool) -> SynthesizedSt
 
 @pytest.fixture(scope="session")
 def served_prod(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedStage:
-    return _synthesize_served("prod", str(tmp_path_factory.mktemp("served-prod")), packs=True)
+    # A fixed directory per worker: tests/network reuses this fixture and so this one synth.
+    outdir = tmp_path_factory.getbasetemp() / "served-prod"
+    return _synthesize_served("prod", str(outdir), packs=True)
 
 
 @pytest.fixture(scope="session")

@@ -46,10 +46,15 @@ def test_the_check_is_one_processing_step_configured_from_the_stage(served_prod)
         drift.max_runtime_minutes * 60
     )
     network = step["Arguments"]["NetworkConfig"]
+    vpc = network.pop("VpcConfig", None)
     assert network == {
         "EnableNetworkIsolation": False,
         "EnableInterContainerTrafficEncryption": True,
     }
+    # prod has a network: the job runs in its isolated subnets (tests/network checks the ids)
+    workloads = served_prod.platform.network.workloads
+    assert len(vpc["Subnets"]) == len(workloads.subnets)
+    assert len(vpc["SecurityGroupIds"]) == len(workloads.security_groups)
     arguments = _arguments(step)
     serving = served_prod.platform.serving
     curated = logical_id(served_prod.platform.data.buckets.curated)

@@ -1,0 +1,3 @@
+from .network_stack import NetworkStack, WorkloadNetwork
+
+__all__ = ["NetworkStack", "WorkloadNetwork"]
