@@ -114,7 +114,7 @@ class PipelineStack(Stack):
             resource_name=image_repository,
         )
         self._grant_jobs(keys, buckets, source, repository_arn, network)
-        pipeline_policy = self._grant_pipeline(keys, buckets)
+        pipeline_policy = self._grant_pipeline(keys, buckets, network)
 
         self.model_package_group = sagemaker.CfnModelPackageGroup(
             self,
@@ -282,7 +282,9 @@ class PipelineStack(Stack):
         for role, role_permissions in grants.items():
             attach_policy(role, "Policy", job_statements(self, role_permissions))
 
-    def _grant_pipeline(self, keys: PlatformKeys, buckets: PlatformBuckets) -> iam.ManagedPolicy:
+    def _grant_pipeline(
+        self, keys: PlatformKeys, buckets: PlatformBuckets, network: JobNetwork | None
+    ) -> iam.ManagedPolicy:
         return attach_policy(
             self.pipeline_role,
             "Policy",
@@ -299,6 +301,7 @@ class PipelineStack(Stack):
                         (f"{layout.EVALUATION_PREFIX}*/{names.EVALUATION_FILE}",),
                     ),
                     report_key=keys.platform,
+                    network=network,
                 ),
             ),
         )

@@ -312,15 +312,19 @@ class PipelinePermissions:
     # The evaluation report the condition step reads (a property file is read by the pipeline).
     reports: ObjectAccess
     report_key: kms.IKey
+    # With a network, jobs may only be created in its subnets with its security groups.
+    network: JobNetwork | None = None
 
 
-def _job_guardrails(volume_key: kms.IKey, output_keys: Sequence[kms.IKey]) -> dict:
+def _job_guardrails(
+    volume_key: kms.IKey, output_keys: Sequence[kms.IKey], network: JobNetwork | None = None
+) -> dict:
     """Conditions on creating a job: isolated, encrypted in transit and at rest with our keys.
 
     Whatever an edited definition says, the pipeline cannot start a job that reaches the network,
     sends unencrypted traffic between its instances or writes with another key.
     """
-    return {
+    conditions: dict = {
         "Bool": {
             "sagemaker:NetworkIsolation": "true",
             "sagemaker:InterContainerTrafficEncryption": "true",
@@ -330,6 +334,19 @@ def _job_guardrails(volume_key: kms.IKey, output_keys: Sequence[kms.IKey]) -> di
             "sagemaker:OutputKmsKey": key_arns(output_keys),
         },
     }
+    if network is not None:
+        # Present (Null false) and every value one of ours: no job outside the platform's subnets.
+        conditions["Null"] = {
+            "sagemaker:VpcSubnets": "false",
+            "sagemaker:VpcSecurityGroupIds": "false",
+        }
+        conditions["ForAllValues:StringEquals"] = {
+            "sagemaker:VpcSubnets": [subnet.subnet_id for subnet in network.subnets],
+            "sagemaker:VpcSecurityGroupIds": [
+                group.security_group_id for group in network.security_groups
+            ],
+        }
+    return conditions
 
 
 def pipeline_statements(
@@ -346,13 +363,17 @@ def pipeline_statements(
             "StartProcessingJobsOnlyIsolatedAndEncrypted",
             ["sagemaker:CreateProcessingJob"],
             [processing_jobs],
-            conditions=_job_guardrails(permissions.volume_key, permissions.processing_output_keys),
+            conditions=_job_guardrails(
+                permissions.volume_key, permissions.processing_output_keys, permissions.network
+            ),
         ),
         _statement(
             "StartTrainingJobsOnlyIsolatedAndEncrypted",
             ["sagemaker:CreateTrainingJob"],
             [training_jobs],
-            conditions=_job_guardrails(permissions.volume_key, permissions.training_output_keys),
+            conditions=_job_guardrails(
+                permissions.volume_key, permissions.training_output_keys, permissions.network
+            ),
         ),
         _statement(
             "FollowAndStopOwnJobs",
