@@ -195,7 +195,12 @@ class DriftCheck(Construct):
         self.pipeline_policy = attach_policy(
             self.pipeline_role,
             "Policy",
-            pipeline_statements(stack, job_role=self.job_role, volume_key=target.data_key),
+            pipeline_statements(
+                stack,
+                job_role=self.job_role,
+                volume_key=target.data_key,
+                network=runtime.network,
+            ),
         )
 
         arguments = {

@@ -207,21 +207,34 @@ def network_statements(stack: Stack, network: JobNetwork) -> list[iam.PolicyStat
 
 
 def pipeline_statements(
-    stack: Stack, *, job_role: iam.IRole, volume_key: kms.IKey
+    stack: Stack, *, job_role: iam.IRole, volume_key: kms.IKey, network: JobNetwork | None = None
 ) -> list[iam.PolicyStatement]:
     """What the drift pipeline itself does: start, follow and stop its one processing job."""
     jobs = stack.format_arn(
         service="sagemaker", resource="processing-job", resource_name=PIPELINE_JOB_NAME_PATTERN
     )
+    create_conditions: dict[str, Any] = {
+        "Bool": {"sagemaker:InterContainerTrafficEncryption": "true"},
+        "ArnEquals": {"sagemaker:VolumeKmsKey": volume_key.key_arn},
+    }
+    if network is not None:
+        # Present (Null false) and every value one of ours: no job outside the platform's subnets.
+        create_conditions["Null"] = {
+            "sagemaker:VpcSubnets": "false",
+            "sagemaker:VpcSecurityGroupIds": "false",
+        }
+        create_conditions["ForAllValues:StringEquals"] = {
+            "sagemaker:VpcSubnets": [subnet.subnet_id for subnet in network.subnets],
+            "sagemaker:VpcSecurityGroupIds": [
+                group.security_group_id for group in network.security_groups
+            ],
+        }
     return [
         _statement(
             "StartDriftJobsOnlyEncrypted",
             ["sagemaker:CreateProcessingJob"],
             [jobs],
-            conditions={
-                "Bool": {"sagemaker:InterContainerTrafficEncryption": "true"},
-                "ArnEquals": {"sagemaker:VolumeKmsKey": volume_key.key_arn},
-            },
+            conditions=create_conditions,
         ),
         _statement(
             "FollowAndStopOwnJobs",

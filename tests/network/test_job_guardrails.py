@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.infra.helpers import resources_of_type
+from tests.infra.helpers import logical_id, resources_of_type
 
 from .templates import network_ids, resolve_imports
 
@@ -45,3 +45,28 @@ def test_dev_jobs_have_no_vpc_conditions(dev):
     for conditions in _create_job_conditions(dev):
         assert "Null" not in conditions
         assert "ForAllValues:StringEquals" not in conditions
+
+
+def test_the_drift_pipeline_can_only_create_its_job_in_the_platform_subnets(served_prod):
+    drift = served_prod.platform.monitoring.drift
+    template = served_prod.template(served_prod.platform.monitoring)
+    policy = template["Resources"][logical_id(drift.pipeline_policy)]
+    (statement,) = [
+        statement
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "sagemaker:CreateProcessingJob"
+    ]
+    conditions = statement["Condition"]
+    assert conditions["Null"] == {
+        "sagemaker:VpcSubnets": "false",
+        "sagemaker:VpcSecurityGroupIds": "false",
+    }
+    subnet_ids, group_ids = network_ids(served_prod)
+    allowed = conditions["ForAllValues:StringEquals"]
+    assert {
+        logical for _, logical in resolve_imports(served_prod, allowed["sagemaker:VpcSubnets"])
+    } == (subnet_ids)
+    assert {
+        logical
+        for _, logical in resolve_imports(served_prod, allowed["sagemaker:VpcSecurityGroupIds"])
+    } == group_ids
