@@ -24,6 +24,11 @@ from dataclasses import dataclass
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 
+from ..constructs.vpc_permissions import (
+    LAMBDA_DESCRIBE_ACTIONS,
+    LAMBDA_INTERFACE_ACTIONS,
+    network_interface_statements,
+)
 from ..network.network_stack import WorkloadNetwork
 
 # X-Ray has no resource-level permissions: these actions only ever take "*".
@@ -149,35 +154,16 @@ def validator_statements(r: ValidatorResources) -> list[iam.PolicyStatement]:
     ]
 
 
-# What Lambda does with the function's role to place it in a VPC (the actions of the
-# AWSLambdaVPCAccessExecutionRole managed policy), scoped where EC2 allows it.
-VPC_INTERFACE_ACTIONS = (
-    "ec2:AssignPrivateIpAddresses",
-    "ec2:CreateNetworkInterface",
-    "ec2:DeleteNetworkInterface",
-    "ec2:UnassignPrivateIpAddresses",
-)
-VPC_DESCRIBE_ACTIONS = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets")
-
-
 def validator_network_statements(
     stack: Stack, network: WorkloadNetwork
 ) -> list[iam.PolicyStatement]:
-    def ec2_arn(resource: str, name: str) -> str:
-        return stack.format_arn(service="ec2", resource=resource, resource_name=name)
-
-    return [
-        iam.PolicyStatement(
-            sid="AttachInterfacesInSubnets",
-            actions=sorted(VPC_INTERFACE_ACTIONS),
-            resources=[ec2_arn("network-interface", "*")]
-            + [ec2_arn("subnet", subnet.subnet_id) for subnet in network.subnets]
-            + [
-                ec2_arn("security-group", group.security_group_id)
-                for group in network.security_groups
-            ],
-        ),
-        iam.PolicyStatement(
-            sid="DescribeNetwork", actions=sorted(VPC_DESCRIBE_ACTIONS), resources=["*"]
-        ),
-    ]
+    """What Lambda does with the function's role to place it in the platform's subnets."""
+    return network_interface_statements(
+        stack,
+        subnets=network.subnets,
+        security_groups=network.security_groups,
+        interface_actions=LAMBDA_INTERFACE_ACTIONS,
+        describe_actions=LAMBDA_DESCRIBE_ACTIONS,
+        attach_sid="AttachInterfacesInSubnets",
+        describe_sid="DescribeNetwork",
+    )

@@ -19,6 +19,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from ..compliance import acknowledge_wildcard_resources
+from ..constructs.vpc_permissions import (
+    SAGEMAKER_DESCRIBE_ACTIONS,
+    SAGEMAKER_INTERFACE_ACTIONS,
+    network_interface_statements,
+)
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
@@ -173,37 +178,15 @@ def job_statements(stack: Stack, access: DriftJobAccess) -> list[iam.PolicyState
 
 
 def network_statements(stack: Stack, network: JobNetwork) -> list[iam.PolicyStatement]:
-    def ec2_arn(resource: str, name: str) -> str:
-        return stack.format_arn(service="ec2", resource=resource, resource_name=name)
-
-    return [
-        _statement(
-            "AttachInterfacesInJobSubnets",
-            [
-                "ec2:CreateNetworkInterface",
-                "ec2:CreateNetworkInterfacePermission",
-                "ec2:DeleteNetworkInterface",
-                "ec2:DeleteNetworkInterfacePermission",
-            ],
-            [ec2_arn("network-interface", "*")]
-            + [ec2_arn("subnet", subnet.subnet_id) for subnet in network.subnets]
-            + [
-                ec2_arn("security-group", group.security_group_id)
-                for group in network.security_groups
-            ],
-        ),
-        _statement(
-            "DescribeNetworkForInterfaces",
-            [
-                "ec2:DescribeDhcpOptions",
-                "ec2:DescribeNetworkInterfaces",
-                "ec2:DescribeSecurityGroups",
-                "ec2:DescribeSubnets",
-                "ec2:DescribeVpcs",
-            ],
-            ["*"],
-        ),
-    ]
+    return network_interface_statements(
+        stack,
+        subnets=network.subnets,
+        security_groups=network.security_groups,
+        interface_actions=SAGEMAKER_INTERFACE_ACTIONS,
+        describe_actions=SAGEMAKER_DESCRIBE_ACTIONS,
+        attach_sid="AttachInterfacesInJobSubnets",
+        describe_sid="DescribeNetworkForInterfaces",
+    )
 
 
 def pipeline_statements(

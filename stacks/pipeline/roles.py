@@ -24,6 +24,11 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from ..compliance import acknowledge_wildcard_resources
+from ..constructs.vpc_permissions import (
+    SAGEMAKER_DESCRIBE_ACTIONS,
+    SAGEMAKER_INTERFACE_ACTIONS,
+    network_interface_statements,
+)
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 # SageMaker Pipelines names every job it starts "pipelines-<execution id>-<step>-<suffix>".
@@ -41,20 +46,6 @@ ECR_PULL_ACTIONS = (
     "ecr:BatchCheckLayerAvailability",
     "ecr:BatchGetImage",
     "ecr:GetDownloadUrlForLayer",
-)
-# Jobs in a VPC: SageMaker attaches network interfaces in the given subnets.
-VPC_INTERFACE_ACTIONS = (
-    "ec2:CreateNetworkInterface",
-    "ec2:CreateNetworkInterfacePermission",
-    "ec2:DeleteNetworkInterface",
-    "ec2:DeleteNetworkInterfacePermission",
-)
-VPC_DESCRIBE_ACTIONS = (
-    "ec2:DescribeDhcpOptions",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeVpcs",
 )
 
 
@@ -223,22 +214,15 @@ def log_and_metric_statements(stack: Stack, kind: JobKind) -> list[iam.PolicySta
 
 
 def network_statements(stack: Stack, network: JobNetwork) -> list[iam.PolicyStatement]:
-    def ec2_arn(resource: str, name: str) -> str:
-        return stack.format_arn(service="ec2", resource=resource, resource_name=name)
-
-    return [
-        _statement(
-            "AttachInterfacesInJobSubnets",
-            VPC_INTERFACE_ACTIONS,
-            [ec2_arn("network-interface", "*")]
-            + [ec2_arn("subnet", subnet.subnet_id) for subnet in network.subnets]
-            + [
-                ec2_arn("security-group", group.security_group_id)
-                for group in network.security_groups
-            ],
-        ),
-        _statement("DescribeNetworkForInterfaces", VPC_DESCRIBE_ACTIONS, ["*"]),
-    ]
+    return network_interface_statements(
+        stack,
+        subnets=network.subnets,
+        security_groups=network.security_groups,
+        interface_actions=SAGEMAKER_INTERFACE_ACTIONS,
+        describe_actions=SAGEMAKER_DESCRIBE_ACTIONS,
+        attach_sid="AttachInterfacesInJobSubnets",
+        describe_sid="DescribeNetworkForInterfaces",
+    )
 
 
 def key_arns(keys: Sequence[kms.IKey]) -> list[str]:

@@ -20,6 +20,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from ..compliance import acknowledge_wildcard_resources
+from ..constructs.vpc_permissions import (
+    SAGEMAKER_DESCRIBE_ACTIONS,
+    SAGEMAKER_INTERFACE_ACTIONS,
+    network_interface_statements,
+)
 from .image import ImageRepository
 
 ECR_PULL_ACTIONS = (
@@ -36,19 +41,6 @@ ENCRYPT_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
 VOLUME_KEY_ACTIONS = ("kms:CreateGrant", "kms:DescribeKey")
 LOG_GROUP_ACTIONS = ("logs:CreateLogGroup", "logs:DescribeLogStreams")
 LOG_STREAM_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
-VPC_INTERFACE_ACTIONS = (
-    "ec2:CreateNetworkInterface",
-    "ec2:CreateNetworkInterfacePermission",
-    "ec2:DeleteNetworkInterface",
-    "ec2:DeleteNetworkInterfacePermission",
-)
-VPC_DESCRIBE_ACTIONS = (
-    "ec2:DescribeDhcpOptions",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeVpcs",
-)
 
 # Statement id -> why its resources hold a "*" (the acknowledgment's evidence).
 WILDCARD_REASONS = {
@@ -171,22 +163,15 @@ def runtime_statements(stack: Stack, runtime: ModelRuntime) -> list[iam.PolicySt
 
 
 def network_statements(stack: Stack, network: ServingNetwork) -> list[iam.PolicyStatement]:
-    def ec2_arn(resource: str, name: str) -> str:
-        return stack.format_arn(service="ec2", resource=resource, resource_name=name)
-
-    return [
-        statement(
-            "AttachInterfacesInSubnets",
-            VPC_INTERFACE_ACTIONS,
-            [ec2_arn("network-interface", "*")]
-            + [ec2_arn("subnet", subnet.subnet_id) for subnet in network.subnets]
-            + [
-                ec2_arn("security-group", group.security_group_id)
-                for group in network.security_groups
-            ],
-        ),
-        statement("DescribeNetwork", VPC_DESCRIBE_ACTIONS, ["*"]),
-    ]
+    return network_interface_statements(
+        stack,
+        subnets=network.subnets,
+        security_groups=network.security_groups,
+        interface_actions=SAGEMAKER_INTERFACE_ACTIONS,
+        describe_actions=SAGEMAKER_DESCRIBE_ACTIONS,
+        attach_sid="AttachInterfacesInSubnets",
+        describe_sid="DescribeNetwork",
+    )
 
 
 def endpoint_statements(
