@@ -40,6 +40,7 @@ from constructs import Construct
 from .. import layout
 from ..compliance import acknowledge
 from ..config.monitoring import DriftConfig
+from ..constructs.sagemaker_events import pipeline_execution_failed
 from .drift_permissions import (
     DriftJobAccess,
     JobNetwork,
@@ -53,8 +54,6 @@ STEP_NAME = "DriftCheck"
 SCRIPT = "drift.py"
 CODE_DIR = "/opt/ml/processing/input/code"
 SOURCE_DIR = "/opt/ml/processing/source"
-PIPELINE_EXECUTION_STATUS_CHANGE = "SageMaker Model Building Pipeline Execution Status Change"
-ALERTING_EXECUTION_STATUSES = ("Failed", "Stopped")
 # Retries of the step: API throttling and faults quickly; capacity and internal errors later.
 RETRY_POLICIES = [
     {
@@ -275,14 +274,7 @@ class DriftCheck(Construct):
             self,
             "Failed",
             description=f"{pipeline_name}: an execution failed or was stopped",
-            event_pattern=events.EventPattern(
-                source=["aws.sagemaker"],
-                detail_type=[PIPELINE_EXECUTION_STATUS_CHANGE],
-                detail={
-                    "pipelineArn": [self.pipeline_arn],
-                    "currentPipelineExecutionStatus": list(ALERTING_EXECUTION_STATUSES),
-                },
-            ),
+            event_pattern=pipeline_execution_failed(self.pipeline_arn),
             targets=[
                 _rule_target(
                     _NotifyTopic(

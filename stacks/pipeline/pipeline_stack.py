@@ -30,6 +30,7 @@ from .. import layout
 from ..compliance import acknowledge
 from ..config import StageConfig
 from ..config.pipeline import JobConfig
+from ..constructs.sagemaker_events import MODEL_PACKAGE_STATE_CHANGE, pipeline_execution_failed
 from ..data_stack import PlatformBuckets, PlatformKeys
 from . import definition as names
 from .definition import BuiltDefinition, DefinitionSpec, JobSpec, NetworkSpec, build_definition
@@ -46,10 +47,6 @@ from .roles import (
     sagemaker_role,
 )
 from .sourcedir import build_sourcedir, sklearn_framework_version
-
-PIPELINE_EXECUTION_STATUS_CHANGE = "SageMaker Model Building Pipeline Execution Status Change"
-MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"
-ALERTING_EXECUTION_STATUSES = ("Failed", "Stopped")
 
 
 @jsii.implements(events.IRuleTarget)
@@ -313,14 +310,7 @@ class PipelineStack(Stack):
             self,
             "PipelineExecutionFailed",
             description=f"{self.pipeline_name}: an execution failed or was stopped",
-            event_pattern=events.EventPattern(
-                source=["aws.sagemaker"],
-                detail_type=[PIPELINE_EXECUTION_STATUS_CHANGE],
-                detail={
-                    "pipelineArn": [self.pipeline_arn],
-                    "currentPipelineExecutionStatus": list(ALERTING_EXECUTION_STATUSES),
-                },
-            ),
+            event_pattern=pipeline_execution_failed(self.pipeline_arn),
             targets=[target],
         )
         self.model_package_rule = events.Rule(

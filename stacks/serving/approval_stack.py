@@ -17,10 +17,10 @@ from constructs import Construct
 
 from ..compliance import acknowledge
 from ..config import StageConfig
+from ..constructs.sagemaker_events import MODEL_PACKAGE_STATE_CHANGE
 from .selection import MODEL_PACKAGE_ARN_CONTEXT_KEY
 from .serving_stack import endpoint_name_for
 
-MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"
 APPROVED = "Approved"
 
 
