@@ -19,7 +19,8 @@ from constructs import Construct
 
 from .compliance import acknowledge
 from .config import StageConfig
-from .constructs.encryption_key import EncryptionKey, ServiceUse
+from .constructs.data_perimeter import DataPerimeter
+from .constructs.encryption_key import EncryptionKey, ServiceUse, cloudwatch_logs_use
 from .constructs.secure_bucket import AccessLogsBucket, SecureBucket
 
 
@@ -40,10 +41,16 @@ class PlatformBuckets:
 
 class DataStack(Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        perimeter: DataPerimeter | None = None,
+        **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        account, region = self.account, self.region
+        account = self.account
         data_key = EncryptionKey(
             self,
             "DataKey",
@@ -56,25 +63,7 @@ class DataStack(Stack):
             description=f"ml-platform {config.name}: models, logs, queues and notifications",
             alias=f"alias/{config.resource_prefix}/platform",
             services=[
-                ServiceUse(
-                    sid="CloudWatchLogsEncryptsThisAccountsLogGroups",
-                    service=f"logs.{region}.amazonaws.com",
-                    conditions={
-                        "ArnLike": {
-                            "kms:EncryptionContext:aws:logs:arn": (
-                                f"arn:{self.partition}:logs:{region}:{account}:log-group:*"
-                            )
-                        }
-                    },
-                    actions=(
-                        "kms:Decrypt",
-                        "kms:DescribeKey",
-                        "kms:Encrypt",
-                        "kms:GenerateDataKey",
-                        "kms:ReEncryptFrom",
-                        "kms:ReEncryptTo",
-                    ),
-                ),
+                cloudwatch_logs_use(self),
                 ServiceUse(
                     sid="EventBridgeDeliversToEncryptedQueuesAndTopics",
                     service="events.amazonaws.com",
@@ -119,7 +108,15 @@ class DataStack(Stack):
             artifacts=bucket("Artifacts", platform_key.key),
             access_logs=access_logs,
         )
+        if perimeter is not None:
+            for student_data in self.student_data_buckets:
+                perimeter.enforce_on(student_data)
         self._acknowledge_findings()
+
+    @property
+    def student_data_buckets(self) -> tuple[s3.IBucket, ...]:
+        """The buckets under the data key: uploads, curated records, quarantined files."""
+        return (self.buckets.raw, self.buckets.curated, self.buckets.quarantine)
 
     def _acknowledge_findings(self) -> None:
         for bucket in (

@@ -9,6 +9,7 @@ import aws_cdk as cdk
 from .alerts_stack import AlertsStack
 from .compliance import register_compliance_packs
 from .config import StageConfig
+from .constructs.data_perimeter import DataPerimeter
 from .data_stack import DataStack
 from .ingestion import IngestionStack
 from .monitoring import JobNetwork as DriftJobNetwork
@@ -40,8 +41,8 @@ class Platform:
         serving = [self.serving] if self.serving is not None else []
         network = [self.network] if self.network is not None else []
         return [
-            self.data,
             *network,
+            self.data,
             self.alerts,
             self.ingestion,
             self.pipeline,
@@ -54,10 +55,25 @@ class Platform:
 def build_platform(app: cdk.App, config: StageConfig) -> Platform:
     env = cdk.Environment(account=config.account, region=config.region)
     prefix = f"MlPlatform-{config.name}"
+    # The network comes first: the data stack's bucket policies name its S3 endpoint.
+    network = None
+    if config.network.enabled:
+        network = NetworkStack(
+            app,
+            f"{prefix}-Network",
+            config=config,
+            env=env,
+            description=f"ml-platform {config.name}: private subnets, VPC endpoints, no internet",
+        )
     data = DataStack(
         app,
         f"{prefix}-Data",
         config=config,
+        perimeter=(
+            DataPerimeter(network.s3_endpoint_id, config.network.exempt_role_names)
+            if network is not None
+            else None
+        ),
         env=env,
         description=(f"ml-platform {config.name}: KMS keys and S3 buckets for student records"),
     )
@@ -69,16 +85,6 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         env=env,
         description=f"ml-platform {config.name}: the on-call alerts topic",
     )
-    network = None
-    if config.network.enabled:
-        network = NetworkStack(
-            app,
-            f"{prefix}-Network",
-            config=config,
-            platform_key=data.keys.platform,
-            env=env,
-            description=f"ml-platform {config.name}: private subnets, VPC endpoints, no internet",
-        )
     workloads = network.workloads if network is not None else None
     pipeline = PipelineStack(
         app,

@@ -47,6 +47,13 @@ class StageConfig:
             raise SettingError(
                 "account", f"must be a 12-digit AWS account id, got {self.account!r}"
             )
+        if self.network.enabled and self.serving.is_serverless:
+            # Serverless Inference has no VpcConfig: its endpoint would run outside the network.
+            raise SettingError(
+                "serving.mode",
+                "serverless endpoints cannot run in a VPC and network.enabled is true; set it "
+                "to 'provisioned', or turn the network off",
+            )
 
     @property
     def resource_prefix(self) -> str:

@@ -64,6 +64,30 @@ class ServiceUse:
     actions: tuple[str, ...] = SERVICE_USE_ACTIONS
 
 
+def cloudwatch_logs_use(stack: Stack, log_group_name: str = "*") -> ServiceUse:
+    """CloudWatch Logs may use the key for this account's log groups (or the one named)."""
+    return ServiceUse(
+        sid="CloudWatchLogsEncryptsThisAccountsLogGroups",
+        service=f"logs.{stack.region}.amazonaws.com",
+        conditions={
+            "ArnLike": {
+                "kms:EncryptionContext:aws:logs:arn": (
+                    f"arn:{stack.partition}:logs:{stack.region}:{stack.account}"
+                    f":log-group:{log_group_name}"
+                )
+            }
+        },
+        actions=(
+            "kms:Decrypt",
+            "kms:DescribeKey",
+            "kms:Encrypt",
+            "kms:GenerateDataKey",
+            "kms:ReEncryptFrom",
+            "kms:ReEncryptTo",
+        ),
+    )
+
+
 class EncryptionKey(Construct):
     """A rotating, retained KMS key with an explicit policy: each statement names its users."""
 

@@ -8,7 +8,9 @@
 No NAT gateway and no internet gateway: the only ways out of the subnets are the VPC
 endpoints, each with a policy that admits only this account's principals (and, where the
 service supports it, only this account's resources). Flow logs of every interface go to a
-KMS-encrypted log group. Which endpoints exist, and why, is in ``stacks/config/network.py``.
+log group under the network's own key: the network stack is built before the data stack (whose
+bucket policies name the S3 endpoint), so it cannot use the data stack's keys. Which endpoints
+exist, and why, is in ``stacks/config/network.py``.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ from dataclasses import dataclass
 from aws_cdk import Fn, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ..compliance import acknowledge
 from ..config import StageConfig
 from ..config.network import GATEWAY_ENDPOINTS, INTERFACE_ENDPOINTS
+from ..constructs.encryption_key import EncryptionKey, cloudwatch_logs_use
 
 HTTPS = 443
 DEFAULT_GROUP_REASON = (
@@ -57,16 +59,24 @@ class NetworkStack(Stack):
         construct_id: str,
         *,
         config: StageConfig,
-        platform_key: kms.IKey,
         **kwargs,
     ) -> None:
         self._az_count = config.network.max_azs
         super().__init__(scope, construct_id, **kwargs)
         settings = config.network
+        flow_log_group_name = f"/{config.resource_prefix}/vpc-flow-logs"
+        self.flow_log_key = EncryptionKey(
+            self,
+            "FlowLogKey",
+            description=f"ml-platform {config.name}: VPC flow log records",
+            alias=f"alias/{config.resource_prefix}/network",
+            services=[cloudwatch_logs_use(self, flow_log_group_name)],
+        ).key
         self.flow_log_group = logs.LogGroup(
             self,
             "FlowLogs",
-            encryption_key=platform_key,
+            log_group_name=flow_log_group_name,
+            encryption_key=self.flow_log_key,
             removal_policy=RemovalPolicy.RETAIN,
         )
         # The configured retention, set on the resource (RetentionDays has no value per day).
@@ -164,6 +174,7 @@ class NetworkStack(Stack):
             interface.add_to_policy(self._endpoint_statement(need.service))
             self.interface_endpoints[need.service] = interface
 
+        self.s3_endpoint_id = self.gateway_endpoints["s3"].vpc_endpoint_id
         self.workloads = WorkloadNetwork(
             vpc=self.vpc, subnets=self.subnets, security_groups=[self.workloads_group]
         )

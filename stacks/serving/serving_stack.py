@@ -83,6 +83,7 @@ class ServingStack(Stack):
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        # StageConfig refuses this for the app; the stack also refuses it when built directly.
         if network is not None and settings.is_serverless:
             raise ConfigError(
                 f"stage {config.name!r}: serving.mode: serverless endpoints cannot run in a "

@@ -63,8 +63,13 @@ def test_every_bucket_is_private_versioned_and_retained(stage, bucket_name):
 def test_every_bucket_denies_requests_without_tls_1_2(stage, bucket_name):
     template = _data_template(stage)
     bucket_id = logical_id(getattr(stage.platform.data.buckets, bucket_name))
-    denies = [s for s in policy_statements_for(template, bucket_id) if s["Effect"] == "Deny"]
+    denies = [
+        s
+        for s in policy_statements_for(template, bucket_id)
+        if s["Effect"] == "Deny" and s["Condition"].keys() & {"Bool", "NumericLessThan"}
+    ]
     conditions = [statement["Condition"] for statement in denies]
+    assert len(denies) == 2
     assert {"Bool": {"aws:SecureTransport": "false"}} in conditions
     assert {"NumericLessThan": {"s3:TlsVersion": 1.2}} in conditions
     for statement in denies:

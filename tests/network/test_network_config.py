@@ -80,9 +80,20 @@ def test_gateway_endpoints_are_free_and_interface_endpoints_cost_7_30_a_month_pe
 def test_idle_cost_per_stage():
     stages = _stages()
     prod = parse_stage_config("prod", stages).network
-    assert prod.monthly_idle_cost_usd == pytest.approx(3 * prod.max_azs * 7.30)
-    assert prod.monthly_idle_cost_usd == pytest.approx(43.80)
+    # three interface endpoints in each AZ, and the flow logs' key
+    assert prod.monthly_idle_cost_usd == pytest.approx(3 * prod.max_azs * 7.30 + 1.00)
+    assert prod.monthly_idle_cost_usd == pytest.approx(44.80)
     assert parse_stage_config("dev", stages).network.monthly_idle_cost_usd == 0
+
+
+def test_a_serverless_stage_with_a_network_is_refused_before_synth():
+    stages = _stages()
+    stages["dev"]["network"] = {"enabled": True}
+    assert stages["dev"]["serving"]["mode"] == "serverless"
+    with pytest.raises(ConfigError, match=r"stage 'dev': serving\.mode: serverless endpoints"):
+        parse_stage_config("dev", stages)
+    stages["dev"]["serving"] = {"mode": "provisioned"}
+    assert parse_stage_config("dev", stages).network.enabled is True
 
 
 @pytest.mark.parametrize(
@@ -93,6 +104,22 @@ def test_idle_cost_per_stage():
         ({"enabled": True, "cidr": "10.40.0.0/8"}, "network.cidr: must be an IPv4 CIDR"),
         ({"enabled": "yes"}, "network.enabled"),
         ({"enabled": True, "nat": True}, "network.nat: unknown key"),
+        (
+            {"enabled": True, "break_glass_role_names": ["role/admin"]},
+            "network.break_glass_role_names[0]: must be an IAM role name",
+        ),
+        (
+            {"enabled": True, "deployment_role_names": ["ok", "*"]},
+            "network.deployment_role_names[1]: must be an IAM role name",
+        ),
+        (
+            {"enabled": True, "deployment_role_names": ["cdk-*-exec"]},
+            "network.deployment_role_names[0]: must be an IAM role name",
+        ),
+        (
+            {"enabled": True, "deployment_role_names": ["r" * 65]},
+            "network.deployment_role_names[0]: must be an IAM role name",
+        ),
     ],
 )
 def test_impossible_settings_name_the_key(settings, message):

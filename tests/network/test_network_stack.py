@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from stacks.config.network import GATEWAY_ENDPOINTS, INTERFACE_ENDPOINTS
 from tests.infra.helpers import logical_id, resources_of_type
 
-from .templates import network_template
+from .templates import network_template, render
 
 INTERNET_TYPES = (
     "AWS::EC2::NatGateway",
@@ -133,7 +135,24 @@ def test_flow_logs_of_all_traffic_go_to_an_encrypted_log_group(prod):
     assert properties["TrafficType"] == "ALL"
     assert properties["LogGroupName"] == {"Ref": logical_id(network.flow_log_group)}
     group = template["Resources"][logical_id(network.flow_log_group)]["Properties"]
-    assert "Fn::ImportValue" in group["KmsKeyId"]  # the platform key of the data stack
+    key = logical_id(network.flow_log_key)
+    assert group["KmsKeyId"] == {"Fn::GetAtt": [key, "Arn"]}  # the network's own key
+    # which CloudWatch Logs may use for this one log group only
+    (logs_use,) = [
+        statement
+        for statement in template["Resources"][key]["Properties"]["KeyPolicy"]["Statement"]
+        if statement["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    ]
+    context = logs_use["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert render(context).endswith(f":log-group:{group['LogGroupName']}")
     stages = network.node.try_get_context("ml-platform:stages")
     assert group["RetentionInDays"] == stages["prod"]["logs"]["retention_days"]
     assert not resources_of_type(template, "AWS::IAM::Policy"), "no inline policies"
+
+
+def test_the_network_stack_imports_nothing_so_the_data_stack_can_import_from_it(prod):
+    # The data stack's bucket policies name the S3 endpoint: an import the other way round
+    # would be a cycle that CDK refuses, or a deployment order that cannot exist.
+    assert "Fn::ImportValue" not in json.dumps(network_template(prod))
+    stacks = prod.platform.stacks
+    assert stacks.index(prod.platform.network) < stacks.index(prod.platform.data)
