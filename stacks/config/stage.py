@@ -13,6 +13,7 @@ from .network import NetworkConfig
 from .parsing import SettingError
 from .pipeline import PipelineConfig
 from .serving import ServingConfig
+from .workspace import WorkspaceConfig
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -35,6 +36,7 @@ class StageConfig:
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)
     serving: ServingConfig = field(default_factory=ServingConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    workspace: WorkspaceConfig = field(default_factory=WorkspaceConfig)
 
     def check(self) -> None:
         if not _STAGE_NAME.match(self.name):
@@ -53,6 +55,12 @@ class StageConfig:
                 "serving.mode",
                 "serverless endpoints cannot run in a VPC and network.enabled is true; set it "
                 "to 'provisioned', or turn the network off",
+            )
+        # Across sections: the Studio domain is VPC-only, so it needs the stage's VPC.
+        if self.workspace.enabled and not self.network.enabled:
+            raise SettingError(
+                "workspace.enabled",
+                "needs network.enabled: the Studio domain runs only inside the private VPC",
             )
 
     @property
