@@ -21,6 +21,7 @@ from .serving.approval_stack import ApprovalNotificationStack
 from .serving.permissions import ServingNetwork
 from .serving.serving_stack import ServingStack
 from .serving.wiring import build_serving_stacks
+from .workspace import CuratedData, WorkspaceNetwork, WorkspaceStack
 
 PROJECT_TAG = "ml-platform"
 
@@ -35,14 +36,17 @@ class Platform:
     serving: ServingStack | None  # None until a model package ARN is given
     monitoring: MonitoringStack
     network: NetworkStack | None = None  # None when the stage's network is disabled
+    workspace: WorkspaceStack | None = None  # None unless the stage's workspace is enabled
 
     @property
     def stacks(self) -> list[cdk.Stack]:
         serving = [self.serving] if self.serving is not None else []
         network = [self.network] if self.network is not None else []
+        workspace = [self.workspace] if self.workspace is not None else []
         return [
             *network,
             self.data,
+            *workspace,
             self.alerts,
             self.ingestion,
             self.pipeline,
@@ -136,6 +140,18 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         env=env,
         description=f"ml-platform {config.name}: alarms, dashboard and drift check",
     )
+    workspace = None
+    if config.workspace.enabled:
+        assert network is not None  # StageConfig.check: the workspace needs the network
+        workspace = WorkspaceStack(
+            app,
+            f"{prefix}-Workspace",
+            config=config,
+            network=WorkspaceNetwork(network.vpc, network.subnets, network.endpoints_group),
+            data=CuratedData(data.buckets.curated, data.keys.data),
+            env=env,
+            description=f"ml-platform {config.name}: VPC-only SageMaker Studio domain",
+        )
     platform = Platform(
         data=data,
         alerts=alerts,
@@ -145,6 +161,7 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         serving=serving.serving,
         monitoring=monitoring,
         network=network,
+        workspace=workspace,
     )
     for stack in platform.stacks:
         tags = cdk.Tags.of(stack)
