@@ -63,10 +63,9 @@ class WorkspaceStack(Stack):
         self.execution_role = iam.Role(
             self,
             "ExecutionRole",
-            assumed_by=iam.ServicePrincipal(
-                SAGEMAKER_SERVICE,
-                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
-            ),
+            # No aws:SourceAccount condition, like the platform's other SageMaker roles: Studio
+            # documents a plain trust; a caller needs iam:PassRole on this role to use it.
+            assumed_by=iam.ServicePrincipal(SAGEMAKER_SERVICE),
             description="Studio users: read curated data, run JupyterLab in own private spaces",
         )
         idle = sagemaker.CfnDomain.IdleSettingsProperty(
