@@ -12,13 +12,10 @@ from .config import StageConfig
 from .constructs.data_perimeter import DataPerimeter
 from .data_stack import DataStack
 from .ingestion import IngestionStack
-from .monitoring import JobNetwork as DriftJobNetwork
 from .monitoring import MonitoringStack, wiring
 from .network import NetworkStack
 from .pipeline.pipeline_stack import PipelineStack
-from .pipeline.roles import JobNetwork
 from .serving.approval_stack import ApprovalNotificationStack
-from .serving.permissions import ServingNetwork
 from .serving.serving_stack import ServingStack
 from .serving.wiring import build_serving_stacks
 from .workspace import CuratedData, WorkspaceNetwork, WorkspaceStack
@@ -97,7 +94,7 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         keys=data.keys,
         buckets=data.buckets,
         alerts_topic=alerts.topic,
-        network=JobNetwork(workloads.subnets, workloads.security_groups) if workloads else None,
+        network=workloads,
         env=env,
         description=f"ml-platform {config.name}: the training pipeline and model registry",
     )
@@ -120,9 +117,7 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         buckets=data.buckets,
         alerts_topic=alerts.topic,
         model_package_group_name=pipeline.model_package_group_name,
-        network=(
-            ServingNetwork(workloads.subnets, workloads.security_groups) if workloads else None
-        ),
+        network=workloads,
     )
     monitoring = MonitoringStack(
         app,
@@ -134,9 +129,7 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         ingestion=wiring.ingestion_signals(ingestion),
         pipeline=wiring.pipeline_signals(pipeline),
         serving=wiring.serving_signals(serving.serving),
-        network=(
-            DriftJobNetwork(workloads.subnets, workloads.security_groups) if workloads else None
-        ),
+        network=workloads,
         env=env,
         description=f"ml-platform {config.name}: alarms, dashboard and drift check",
     )

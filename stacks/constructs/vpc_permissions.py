@@ -8,6 +8,7 @@ describe actions, which EC2 does not scope to resources, name ``*``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
@@ -36,11 +37,56 @@ LAMBDA_INTERFACE_ACTIONS = (
 LAMBDA_DESCRIBE_ACTIONS = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets")
 
 
-def network_interface_statements(
+@dataclass(frozen=True)
+class SubnetPlacement:
+    """Where a workload runs: the platform's isolated subnets, behind these security groups."""
+
+    subnets: Sequence[ec2.ISubnet]
+    security_groups: Sequence[ec2.ISecurityGroup]
+
+
+def job_network_statements(stack: Stack, placement: SubnetPlacement) -> list[iam.PolicyStatement]:
+    """What SageMaker does with a processing or training job's role to place the job."""
+    return _interface_statements(
+        stack,
+        placement,
+        interface_actions=SAGEMAKER_INTERFACE_ACTIONS,
+        describe_actions=SAGEMAKER_DESCRIBE_ACTIONS,
+        attach_sid="AttachInterfacesInJobSubnets",
+        describe_sid="DescribeNetworkForInterfaces",
+    )
+
+
+def model_network_statements(stack: Stack, placement: SubnetPlacement) -> list[iam.PolicyStatement]:
+    """What SageMaker does with a model's role to place its endpoint or transform instances."""
+    return _interface_statements(
+        stack,
+        placement,
+        interface_actions=SAGEMAKER_INTERFACE_ACTIONS,
+        describe_actions=SAGEMAKER_DESCRIBE_ACTIONS,
+        attach_sid="AttachInterfacesInSubnets",
+        describe_sid="DescribeNetwork",
+    )
+
+
+def function_network_statements(
+    stack: Stack, placement: SubnetPlacement
+) -> list[iam.PolicyStatement]:
+    """What Lambda does with a function's role to place it."""
+    return _interface_statements(
+        stack,
+        placement,
+        interface_actions=LAMBDA_INTERFACE_ACTIONS,
+        describe_actions=LAMBDA_DESCRIBE_ACTIONS,
+        attach_sid="AttachInterfacesInSubnets",
+        describe_sid="DescribeNetwork",
+    )
+
+
+def _interface_statements(
     stack: Stack,
+    placement: SubnetPlacement,
     *,
-    subnets: Sequence[ec2.ISubnet],
-    security_groups: Sequence[ec2.ISecurityGroup],
     interface_actions: Sequence[str],
     describe_actions: Sequence[str],
     attach_sid: str,
@@ -54,8 +100,11 @@ def network_interface_statements(
             sid=attach_sid,
             actions=sorted(interface_actions),
             resources=[ec2_arn("network-interface", "*")]
-            + [ec2_arn("subnet", subnet.subnet_id) for subnet in subnets]
-            + [ec2_arn("security-group", group.security_group_id) for group in security_groups],
+            + [ec2_arn("subnet", subnet.subnet_id) for subnet in placement.subnets]
+            + [
+                ec2_arn("security-group", group.security_group_id)
+                for group in placement.security_groups
+            ],
         ),
         iam.PolicyStatement(sid=describe_sid, actions=sorted(describe_actions), resources=["*"]),
     ]

@@ -32,16 +32,13 @@ from .. import layout
 from ..config import StageConfig
 from ..config.ingestion import DEAD_LETTER_RETENTION_DAYS
 from ..constructs.lambda_code import LAMBDAS_DIR, lambda_code
+from ..constructs.vpc_permissions import function_network_statements
 from ..data_stack import PlatformBuckets, PlatformKeys
 from ..network.network_stack import WorkloadNetwork
 from .findings import acknowledge_findings
 from .powertools import layer_version_arn
 from .queue_target import RuleQueueTarget
-from .validator_permissions import (
-    ValidatorResources,
-    validator_network_statements,
-    validator_statements,
-)
+from .validator_permissions import ValidatorResources, validator_statements
 
 RUNTIME = aws_lambda.Runtime.PYTHON_3_14
 ARCHITECTURE = aws_lambda.Architecture.ARM_64
@@ -214,7 +211,7 @@ class IngestionStack(Stack):
                     log_group_arn=self.log_group.log_group_arn,
                 )
             )
-            + (validator_network_statements(self, network) if network is not None else []),
+            + (function_network_statements(self, network) if network is not None else []),
             roles=[self.role],
         )
 

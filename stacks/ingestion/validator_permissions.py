@@ -21,15 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
-
-from ..constructs.vpc_permissions import (
-    LAMBDA_DESCRIBE_ACTIONS,
-    LAMBDA_INTERFACE_ACTIONS,
-    network_interface_statements,
-)
-from ..network.network_stack import WorkloadNetwork
 
 # X-Ray has no resource-level permissions: these actions only ever take "*".
 XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
@@ -152,18 +144,3 @@ def validator_statements(r: ValidatorResources) -> list[iam.PolicyStatement]:
             resources=["*"],
         ),
     ]
-
-
-def validator_network_statements(
-    stack: Stack, network: WorkloadNetwork
-) -> list[iam.PolicyStatement]:
-    """What Lambda does with the function's role to place it in the platform's subnets."""
-    return network_interface_statements(
-        stack,
-        subnets=network.subnets,
-        security_groups=network.security_groups,
-        interface_actions=LAMBDA_INTERFACE_ACTIONS,
-        describe_actions=LAMBDA_DESCRIBE_ACTIONS,
-        attach_sid="AttachInterfacesInSubnets",
-        describe_sid="DescribeNetwork",
-    )

@@ -41,9 +41,9 @@ from .. import layout
 from ..compliance import acknowledge
 from ..config.monitoring import DriftConfig
 from ..constructs.sagemaker_events import pipeline_execution_failed
+from ..constructs.vpc_permissions import SubnetPlacement
 from .drift_permissions import (
     DriftJobAccess,
-    JobNetwork,
     attach_policy,
     job_statements,
     pipeline_statements,
@@ -93,7 +93,7 @@ class DriftRuntime:
     source_tarball: str  # path of training_scripts' tarball (stacks/pipeline/sourcedir.py)
     image_uri: str
     image_repository_arn: str
-    network: JobNetwork | None = None
+    network: SubnetPlacement | None = None
 
 
 @jsii.implements(events.IRuleTarget)
@@ -328,7 +328,7 @@ def _definition(
     arguments: list[str],
     settings: DriftConfig,
     volume_key_arn: str,
-    network: JobNetwork | None,
+    network: SubnetPlacement | None,
 ) -> dict:
     """The pipeline definition: one processing step, as CreateProcessingJob takes it."""
     command = (

@@ -13,17 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import ArnFormat, Stack
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from ..compliance import acknowledge_wildcard_resources
-from ..constructs.vpc_permissions import (
-    SAGEMAKER_DESCRIBE_ACTIONS,
-    SAGEMAKER_INTERFACE_ACTIONS,
-    network_interface_statements,
-)
+from ..constructs.vpc_permissions import SubnetPlacement, job_network_statements
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
@@ -78,14 +73,6 @@ WILDCARD_REASONS = {
 
 
 @dataclass(frozen=True)
-class JobNetwork:
-    """VPC placement of the drift job (optional: without it SageMaker's managed network)."""
-
-    subnets: Sequence[ec2.ISubnet]
-    security_groups: Sequence[ec2.ISecurityGroup]
-
-
-@dataclass(frozen=True)
 class DriftJobAccess:
     curated_bucket: s3.IBucket
     capture_prefix: str  # "capture/<endpoint>/": this endpoint's captures only
@@ -96,7 +83,7 @@ class DriftJobAccess:
     image_repository_arn: str
     metrics_namespace: str
     model_package_arn: str
-    network: JobNetwork | None = None
+    network: SubnetPlacement | None = None
 
 
 def _statement(
@@ -173,24 +160,16 @@ def job_statements(stack: Stack, access: DriftJobAccess) -> list[iam.PolicyState
         ),
     ]
     if access.network is not None:
-        statements += network_statements(stack, access.network)
+        statements += job_network_statements(stack, access.network)
     return statements
 
 
-def network_statements(stack: Stack, network: JobNetwork) -> list[iam.PolicyStatement]:
-    return network_interface_statements(
-        stack,
-        subnets=network.subnets,
-        security_groups=network.security_groups,
-        interface_actions=SAGEMAKER_INTERFACE_ACTIONS,
-        describe_actions=SAGEMAKER_DESCRIBE_ACTIONS,
-        attach_sid="AttachInterfacesInJobSubnets",
-        describe_sid="DescribeNetworkForInterfaces",
-    )
-
-
 def pipeline_statements(
-    stack: Stack, *, job_role: iam.IRole, volume_key: kms.IKey, network: JobNetwork | None = None
+    stack: Stack,
+    *,
+    job_role: iam.IRole,
+    volume_key: kms.IKey,
+    network: SubnetPlacement | None = None,
 ) -> list[iam.PolicyStatement]:
     """What the drift pipeline itself does: start, follow and stop its one processing job."""
     jobs = stack.format_arn(

@@ -24,6 +24,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from ..config import StageConfig
+from ..constructs.vpc_permissions import SubnetPlacement
 from ..data_stack import PlatformBuckets, PlatformKeys
 from ..pipeline.sourcedir import build_sourcedir
 from ..serving.image import pinned_framework_version, sklearn_image_repository
@@ -31,7 +32,6 @@ from .alarm_book import AlarmBook
 from .dashboard import DashboardInputs, build_dashboard
 from .drift_alarms import add_drift_alarms
 from .drift_check import DriftCheck, DriftRuntime, DriftTarget
-from .drift_permissions import JobNetwork
 from .ingestion_alarms import add_ingestion_alarms
 from .rule_alarms import add_pipeline_alarms
 from .serving_alarms import add_serving_alarms
@@ -68,7 +68,7 @@ class MonitoringStack(Stack):
         ingestion: IngestionSignals | None = None,
         pipeline: PipelineSignals | None = None,
         serving: ServingSignals | None = None,
-        network: JobNetwork | None = None,
+        network: SubnetPlacement | None = None,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)

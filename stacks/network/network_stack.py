@@ -15,7 +15,6 @@ exist, and why, is in ``stacks/config/network.py``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Fn, RemovalPolicy, Stack
@@ -28,6 +27,7 @@ from ..compliance import acknowledge
 from ..config import StageConfig
 from ..config.network import GATEWAY_ENDPOINTS, INTERFACE_ENDPOINTS
 from ..constructs.encryption_key import EncryptionKey, cloudwatch_logs_use
+from ..constructs.vpc_permissions import SubnetPlacement
 
 HTTPS = 443
 DEFAULT_GROUP_REASON = (
@@ -44,12 +44,10 @@ _RESOURCE_ACCOUNT_SERVICES = frozenset({"s3", "dynamodb"})
 
 
 @dataclass(frozen=True)
-class WorkloadNetwork:
+class WorkloadNetwork(SubnetPlacement):
     """Where the platform's jobs, models and functions run: the isolated subnets, one group."""
 
     vpc: ec2.IVpc
-    subnets: Sequence[ec2.ISubnet]
-    security_groups: Sequence[ec2.ISecurityGroup]
 
 
 class NetworkStack(Stack):

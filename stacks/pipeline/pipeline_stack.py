@@ -31,13 +31,13 @@ from ..compliance import acknowledge
 from ..config import StageConfig
 from ..config.pipeline import JobConfig
 from ..constructs.sagemaker_events import MODEL_PACKAGE_STATE_CHANGE, pipeline_execution_failed
+from ..constructs.vpc_permissions import SubnetPlacement
 from ..data_stack import PlatformBuckets, PlatformKeys
 from . import definition as names
 from .definition import BuiltDefinition, DefinitionSpec, JobSpec, NetworkSpec, build_definition
 from .placeholders import Placeholders
 from .roles import (
     JobKind,
-    JobNetwork,
     JobPermissions,
     ObjectAccess,
     PipelinePermissions,
@@ -74,7 +74,7 @@ class PipelineStack(Stack):
         keys: PlatformKeys,
         buckets: PlatformBuckets,
         alerts_topic: sns.ITopic,
-        network: JobNetwork | None = None,
+        network: SubnetPlacement | None = None,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -148,7 +148,7 @@ class PipelineStack(Stack):
         keys: PlatformKeys,
         buckets: PlatformBuckets,
         source: s3_assets.Asset,
-        network: JobNetwork | None,
+        network: SubnetPlacement | None,
     ) -> tuple[BuiltDefinition, str]:
         """The definition built from placeholders, and its text with the tokens put back."""
         settings = config.pipeline
@@ -216,7 +216,7 @@ class PipelineStack(Stack):
         buckets: PlatformBuckets,
         source: s3_assets.Asset,
         repository_arn: str,
-        network: JobNetwork | None,
+        network: SubnetPlacement | None,
     ) -> None:
         """Each job reads its inputs and the source dir, and writes only its own outputs."""
         source_object = ObjectAccess(source.bucket, (source.s3_object_key,))
@@ -280,7 +280,7 @@ class PipelineStack(Stack):
             attach_policy(role, "Policy", job_statements(self, role_permissions))
 
     def _grant_pipeline(
-        self, keys: PlatformKeys, buckets: PlatformBuckets, network: JobNetwork | None
+        self, keys: PlatformKeys, buckets: PlatformBuckets, network: SubnetPlacement | None
     ) -> iam.ManagedPolicy:
         return attach_policy(
             self.pipeline_role,

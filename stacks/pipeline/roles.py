@@ -17,18 +17,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from aws_cdk import ArnFormat, Stack
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from ..compliance import acknowledge_wildcard_resources
-from ..constructs.vpc_permissions import (
-    SAGEMAKER_DESCRIBE_ACTIONS,
-    SAGEMAKER_INTERFACE_ACTIONS,
-    network_interface_statements,
-)
+from ..constructs.vpc_permissions import SubnetPlacement, job_network_statements
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 # SageMaker Pipelines names every job it starts "pipelines-<execution id>-<step>-<suffix>".
@@ -139,14 +134,6 @@ class ObjectAccess:
 
 
 @dataclass(frozen=True)
-class JobNetwork:
-    """The VPC placement of the jobs (optional: the network arrives in a later issue)."""
-
-    subnets: Sequence[ec2.ISubnet]
-    security_groups: Sequence[ec2.ISecurityGroup]
-
-
-@dataclass(frozen=True)
 class JobPermissions:
     kind: JobKind
     reads: tuple[ObjectAccess, ...]
@@ -155,7 +142,7 @@ class JobPermissions:
     write_keys: tuple[kms.IKey, ...]
     volume_key: kms.IKey
     image_repository_arn: str
-    network: JobNetwork | None = None
+    network: SubnetPlacement | None = None
     extra_statements: tuple[iam.PolicyStatement, ...] = field(default=())
 
 
@@ -213,18 +200,6 @@ def log_and_metric_statements(stack: Stack, kind: JobKind) -> list[iam.PolicySta
     ]
 
 
-def network_statements(stack: Stack, network: JobNetwork) -> list[iam.PolicyStatement]:
-    return network_interface_statements(
-        stack,
-        subnets=network.subnets,
-        security_groups=network.security_groups,
-        interface_actions=SAGEMAKER_INTERFACE_ACTIONS,
-        describe_actions=SAGEMAKER_DESCRIBE_ACTIONS,
-        attach_sid="AttachInterfacesInJobSubnets",
-        describe_sid="DescribeNetworkForInterfaces",
-    )
-
-
 def key_arns(keys: Sequence[kms.IKey]) -> list[str]:
     return [key.key_arn for key in keys]
 
@@ -248,7 +223,7 @@ def job_statements(stack: Stack, permissions: JobPermissions) -> list[iam.Policy
         *permissions.extra_statements,
     ]
     if permissions.network is not None:
-        statements += network_statements(stack, permissions.network)
+        statements += job_network_statements(stack, permissions.network)
     return statements
 
 
@@ -297,11 +272,11 @@ class PipelinePermissions:
     reports: ObjectAccess
     report_key: kms.IKey
     # With a network, jobs may only be created in its subnets with its security groups.
-    network: JobNetwork | None = None
+    network: SubnetPlacement | None = None
 
 
 def _job_guardrails(
-    volume_key: kms.IKey, output_keys: Sequence[kms.IKey], network: JobNetwork | None = None
+    volume_key: kms.IKey, output_keys: Sequence[kms.IKey], network: SubnetPlacement | None = None
 ) -> dict:
     """Conditions on creating a job: isolated, encrypted in transit and at rest with our keys.
 

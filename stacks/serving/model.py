@@ -8,7 +8,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from .permissions import ServingNetwork, attach_policy
+from ..constructs.vpc_permissions import SubnetPlacement
+from .permissions import attach_policy
 from .selection import ModelPackage
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
@@ -31,7 +32,7 @@ class PackagedModel(Construct):
         description: str,
         statements: Sequence[iam.PolicyStatement],
         network_isolation: bool,
-        network: ServingNetwork | None = None,
+        network: SubnetPlacement | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.role = iam.Role(

@@ -14,17 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import ArnFormat, Stack
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from ..compliance import acknowledge_wildcard_resources
-from ..constructs.vpc_permissions import (
-    SAGEMAKER_DESCRIBE_ACTIONS,
-    SAGEMAKER_INTERFACE_ACTIONS,
-    network_interface_statements,
-)
+from ..constructs.vpc_permissions import SubnetPlacement, model_network_statements
 from .image import ImageRepository
 
 ECR_PULL_ACTIONS = (
@@ -103,21 +98,13 @@ class ObjectPattern:
 
 
 @dataclass(frozen=True)
-class ServingNetwork:
-    """VPC placement of the models (optional: the network arrives in a later issue)."""
-
-    subnets: Sequence[ec2.ISubnet]
-    security_groups: Sequence[ec2.ISecurityGroup]
-
-
-@dataclass(frozen=True)
 class ModelRuntime:
     """What every copy of the model needs to start: artifact (with its code), image, network."""
 
     model_artifacts: ObjectPattern
     artifacts_key: kms.IKey
     image: ImageRepository
-    network: ServingNetwork | None = None
+    network: SubnetPlacement | None = None
 
 
 def statement(
@@ -158,20 +145,8 @@ def runtime_statements(stack: Stack, runtime: ModelRuntime) -> list[iam.PolicySt
         statement("AuthenticateToEcr", ["ecr:GetAuthorizationToken"], ["*"]),
     ]
     if runtime.network is not None:
-        statements += network_statements(stack, runtime.network)
+        statements += model_network_statements(stack, runtime.network)
     return statements
-
-
-def network_statements(stack: Stack, network: ServingNetwork) -> list[iam.PolicyStatement]:
-    return network_interface_statements(
-        stack,
-        subnets=network.subnets,
-        security_groups=network.security_groups,
-        interface_actions=SAGEMAKER_INTERFACE_ACTIONS,
-        describe_actions=SAGEMAKER_DESCRIBE_ACTIONS,
-        attach_sid="AttachInterfacesInSubnets",
-        describe_sid="DescribeNetwork",
-    )
 
 
 def endpoint_statements(

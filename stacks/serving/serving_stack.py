@@ -25,6 +25,7 @@ from .. import layout
 from ..config import StageConfig
 from ..config.errors import ConfigError
 from ..config.serving import ServingConfig
+from ..constructs.vpc_permissions import SubnetPlacement
 from ..data_stack import PlatformBuckets, PlatformKeys
 from .alarms import RollbackAlarms
 from .endpoint import CaptureDestination, ServingEndpoint
@@ -33,7 +34,6 @@ from .model import PackagedModel
 from .permissions import (
     ModelRuntime,
     ObjectPattern,
-    ServingNetwork,
     batch_statements,
     endpoint_statements,
 )
@@ -79,7 +79,7 @@ class ServingStack(Stack):
         keys: PlatformKeys,
         buckets: PlatformBuckets,
         alerts_topic: sns.ITopic,
-        network: ServingNetwork | None = None,
+        network: SubnetPlacement | None = None,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -172,7 +172,7 @@ class ServingStack(Stack):
         runtime: ModelRuntime,
         keys: PlatformKeys,
         buckets: PlatformBuckets,
-        network: ServingNetwork | None,
+        network: SubnetPlacement | None,
     ) -> PackagedModel:
         return PackagedModel(
             self,

@@ -9,9 +9,9 @@ import aws_cdk as cdk
 from aws_cdk import aws_sns as sns
 
 from ..config import StageConfig
+from ..constructs.vpc_permissions import SubnetPlacement
 from ..data_stack import PlatformBuckets, PlatformKeys
 from .approval_stack import ApprovalNotificationStack, deploy_command
-from .permissions import ServingNetwork
 from .selection import select_model_package
 from .serving_stack import ServingStack
 
@@ -39,7 +39,7 @@ def build_serving_stacks(
     buckets: PlatformBuckets,
     alerts_topic: sns.ITopic,
     model_package_group_name: str,
-    network: ServingNetwork | None = None,
+    network: SubnetPlacement | None = None,
 ) -> ServingStacks:
     prefix = f"MlPlatform-{config.name}"
     approvals = ApprovalNotificationStack(

@@ -11,11 +11,10 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 
 from stacks.compliance import acknowledgment_register, flatten_reference
+from stacks.constructs.vpc_permissions import SubnetPlacement, job_network_statements
 from stacks.pipeline.roles import (
     WILDCARD_REASONS,
-    JobNetwork,
     ObjectAccess,
-    network_statements,
     wildcard_reason,
 )
 
@@ -323,12 +322,12 @@ def test_read_prefixes_are_listable_with_and_without_their_trailing_slash():
 def test_jobs_in_a_vpc_may_attach_interfaces_only_in_the_given_subnets():
     app = cdk.App(context={"@aws-cdk/core:enablePartitionLiterals": True})
     stack = cdk.Stack(app, "Probe", env=cdk.Environment(account="111111111111", region="eu-west-1"))
-    network = JobNetwork(
+    network = SubnetPlacement(
         subnets=[ec2.Subnet.from_subnet_id(stack, "Subnet", "subnet-0abc")],
         security_groups=[ec2.SecurityGroup.from_security_group_id(stack, "Group", "sg-0def")],
     )
     attach, describe = [
-        stack.resolve(s.to_statement_json()) for s in network_statements(stack, network)
+        stack.resolve(s.to_statement_json()) for s in job_network_statements(stack, network)
     ]
     prefix = "arn:aws:ec2:eu-west-1:111111111111:"
     assert attach["Resource"] == [f"{prefix}network-interface/*", f"{prefix}subnet/subnet-0abc",
@@ -336,4 +335,4 @@ def test_jobs_in_a_vpc_may_attach_interfaces_only_in_the_given_subnets():
     assert not any(action.startswith("ec2:Describe") for action in attach["Action"])
     assert describe["Resource"] == "*"
     assert all(action.startswith("ec2:Describe") for action in describe["Action"])
-    assert wildcard_reason(network_statements(stack, network)[1]) is not None
+    assert wildcard_reason(job_network_statements(stack, network)[1]) is not None

@@ -82,8 +82,8 @@ def _foundation(app: Any, config: Any, env: Any, *, with_network: bool) -> tuple
     from aws_cdk import aws_s3 as s3
     from aws_cdk import aws_sns as sns
 
+    from stacks.constructs.vpc_permissions import SubnetPlacement
     from stacks.data_stack import PlatformBuckets, PlatformKeys
-    from stacks.serving.permissions import ServingNetwork
 
     stack = cdk.Stack(app, f"Foundation-{config.name}", env=env)
     keys = PlatformKeys(data=kms.Key(stack, "DataKey"), platform=kms.Key(stack, "PlatformKey"))
@@ -103,7 +103,7 @@ def _foundation(app: Any, config: Any, env: Any, *, with_network: bool) -> tuple
             ],
         )
         group = ec2.SecurityGroup(stack, "Models", vpc=vpc, allow_all_outbound=False)
-        network = ServingNetwork(subnets=vpc.isolated_subnets, security_groups=[group])
+        network = SubnetPlacement(subnets=vpc.isolated_subnets, security_groups=[group])
     return stack, keys, buckets, topic, network
 
 

@@ -106,8 +106,8 @@ def test_a_vpc_for_a_serverless_endpoint_is_refused_naming_the_mode():
     from aws_cdk import aws_s3 as s3
     from aws_cdk import aws_sns as sns
 
+    from stacks.constructs.vpc_permissions import SubnetPlacement
     from stacks.data_stack import PlatformBuckets, PlatformKeys
-    from stacks.serving.permissions import ServingNetwork
     from stacks.serving.serving_stack import ServingStack
 
     config = parse_stage_config("dev", STAGES)
@@ -127,5 +127,5 @@ def test_a_vpc_for_a_serverless_endpoint_is_refused_naming_the_mode():
                 **{name: s3.Bucket(base, name) for name in PlatformBuckets.__annotations__}
             ),
             alerts_topic=sns.Topic(base, "T"),
-            network=ServingNetwork(subnets=[subnet], security_groups=[group]),
+            network=SubnetPlacement(subnets=[subnet], security_groups=[group]),
         )
