@@ -12,20 +12,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import ArnFormat, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from ..compliance import acknowledge_wildcard_resources
+from ..constructs.iam_statements import (
+    PIPELINE_JOB_NAME_PATTERN,
+    pipeline_job_log_statements,
+    statement,
+)
 from ..constructs.vpc_permissions import SubnetPlacement, job_network_statements
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
 # SageMaker's own instance metrics of processing jobs, published with the job's role.
 PROCESSING_METRICS_NAMESPACE = "/aws/sagemaker/ProcessingJobs"
-# SageMaker Pipelines names the jobs it starts "pipelines-<execution id>-<step>-<suffix>".
-PIPELINE_JOB_NAME_PATTERN = "pipelines-*"
 KEY_VOLUME_ACTIONS = ("kms:CreateGrant", "kms:DescribeKey")
 ECR_PULL_ACTIONS = (
     "ecr:BatchCheckLayerAvailability",
@@ -86,37 +89,25 @@ class DriftJobAccess:
     network: SubnetPlacement | None = None
 
 
-def _statement(
-    sid: str, actions: Sequence[str], resources: Sequence[str], **extra: Any
-) -> iam.PolicyStatement:
-    return iam.PolicyStatement(sid=sid, actions=sorted(actions), resources=list(resources), **extra)
-
-
 def job_statements(stack: Stack, access: DriftJobAccess) -> list[iam.PolicyStatement]:
     curated = access.curated_bucket
-    log_group = stack.format_arn(
-        service="logs",
-        resource="log-group",
-        resource_name=PROCESSING_LOG_GROUP,
-        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-    )
     statements = [
-        _statement(
+        statement(
             "ReadCode", ["s3:GetObject"], [access.code_bucket.arn_for_objects(access.code_key)]
         ),
-        _statement(
+        statement(
             "ListCode",
             ["s3:ListBucket"],
             [access.code_bucket.bucket_arn],
             conditions={"StringEquals": {"s3:prefix": [access.code_key]}},
         ),
-        _statement(
+        statement(
             "ReadCaptures", ["s3:GetObject"], [curated.arn_for_objects(f"{access.capture_prefix}*")]
         ),
-        _statement(
+        statement(
             "ReadBaselines", ["s3:GetObject"], [curated.arn_for_objects(access.baseline_pattern)]
         ),
-        _statement(
+        statement(
             "ListCapturesAndBaselines",
             ["s3:ListBucket"],
             [curated.bucket_arn],
@@ -124,31 +115,22 @@ def job_statements(stack: Stack, access: DriftJobAccess) -> list[iam.PolicyState
                 "StringLike": {"s3:prefix": [f"{access.capture_prefix}*", access.baseline_pattern]}
             },
         ),
-        _statement("DecryptCapturesAndBaselines", ["kms:Decrypt"], [access.data_key.key_arn]),
-        _statement(
+        statement("DecryptCapturesAndBaselines", ["kms:Decrypt"], [access.data_key.key_arn]),
+        statement(
             "EncryptJobVolume",
             KEY_VOLUME_ACTIONS,
             [access.data_key.key_arn],
             conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
         ),
-        _statement(
+        statement(
             "FindTheServedModelsPipelineRun",
             ["sagemaker:DescribeModelPackage"],
             [access.model_package_arn],
         ),
-        _statement("PullJobImage", ECR_PULL_ACTIONS, [access.image_repository_arn]),
-        _statement("AuthenticateToEcr", ["ecr:GetAuthorizationToken"], ["*"]),
-        _statement(
-            "CreateJobLogGroup",
-            ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
-            [f"{log_group}:*"],
-        ),
-        _statement(
-            "WriteOwnJobLogStreams",
-            ["logs:CreateLogStream", "logs:PutLogEvents"],
-            [f"{log_group}:log-stream:{PIPELINE_JOB_NAME_PATTERN}"],
-        ),
-        _statement(
+        statement("PullJobImage", ECR_PULL_ACTIONS, [access.image_repository_arn]),
+        statement("AuthenticateToEcr", ["ecr:GetAuthorizationToken"], ["*"]),
+        *pipeline_job_log_statements(stack, PROCESSING_LOG_GROUP),
+        statement(
             "PutDriftMetrics",
             ["cloudwatch:PutMetricData"],
             ["*"],
@@ -192,25 +174,25 @@ def pipeline_statements(
             ],
         }
     return [
-        _statement(
+        statement(
             "StartDriftJobsOnlyEncrypted",
             ["sagemaker:CreateProcessingJob"],
             [jobs],
             conditions=create_conditions,
         ),
-        _statement(
+        statement(
             "FollowAndStopOwnJobs",
             ["sagemaker:AddTags", "sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob"],
             [jobs],
         ),
-        _statement(
+        statement(
             "PassOnlyTheJobRoleToSageMaker",
             ["iam:PassRole"],
             [job_role.role_arn],
             conditions={"StringEquals": {"iam:PassedToService": SAGEMAKER_SERVICE}},
         ),
         # SageMaker creates the volume grant with the credentials of the job's creator.
-        _statement(
+        statement(
             "LetSageMakerEncryptJobVolumes",
             KEY_VOLUME_ACTIONS,
             [volume_key.key_arn],
@@ -230,13 +212,6 @@ def attach_policy(
         statements=list(statements),
         roles=[role],
     )
-    reasons = {}
-    for statement in statements:
-        if any("*" in resource for resource in statement.resources):
-            if statement.sid not in WILDCARD_REASONS:
-                raise ValueError(
-                    f"statement {statement.sid!r} names resources with '*' without a reason"
-                )
-            reasons[statement.sid] = WILDCARD_REASONS[statement.sid]
-    acknowledge_wildcard_resources(policy, reasons)
+    # A "*" resource without a reason here fails synth, naming its statement.
+    acknowledge_wildcard_resources(policy, WILDCARD_REASONS)
     return policy

@@ -16,18 +16,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from aws_cdk import ArnFormat, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from ..compliance import acknowledge_wildcard_resources
+from ..constructs.iam_statements import (
+    PIPELINE_JOB_NAME_PATTERN,
+    pipeline_job_log_statements,
+    statement,
+)
 from ..constructs.vpc_permissions import SubnetPlacement, job_network_statements
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
-# SageMaker Pipelines names every job it starts "pipelines-<execution id>-<step>-<suffix>".
-PIPELINE_JOB_NAME_PATTERN = "pipelines-*"
 
 READ_ACTIONS = ("s3:GetObject",)
 LIST_ACTIONS = ("s3:ListBucket",)
@@ -146,24 +149,18 @@ class JobPermissions:
     extra_statements: tuple[iam.PolicyStatement, ...] = field(default=())
 
 
-def _statement(
-    sid: str, actions: Sequence[str], resources: Sequence[str], **extra
-) -> iam.PolicyStatement:
-    return iam.PolicyStatement(sid=sid, actions=sorted(actions), resources=list(resources), **extra)
-
-
 def object_statements(
     prefix: str, accesses: Sequence[ObjectAccess], actions: Sequence[str]
 ) -> list[iam.PolicyStatement]:
     return [
-        _statement(f"{prefix}{index}", actions, access.object_arns())
+        statement(f"{prefix}{index}", actions, access.object_arns())
         for index, access in enumerate(accesses)
     ]
 
 
 def list_statements(accesses: Sequence[ObjectAccess]) -> list[iam.PolicyStatement]:
     return [
-        _statement(
+        statement(
             f"ListReadPrefixes{index}",
             LIST_ACTIONS,
             [access.bucket.bucket_arn],
@@ -174,24 +171,9 @@ def list_statements(accesses: Sequence[ObjectAccess]) -> list[iam.PolicyStatemen
 
 
 def log_and_metric_statements(stack: Stack, kind: JobKind) -> list[iam.PolicyStatement]:
-    log_group = stack.format_arn(
-        service="logs",
-        resource="log-group",
-        resource_name=kind.value,
-        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-    )
     return [
-        _statement(
-            "CreateJobLogGroup",
-            ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
-            [f"{log_group}:*"],
-        ),
-        _statement(
-            "WriteOwnJobLogStreams",
-            ["logs:CreateLogStream", "logs:PutLogEvents"],
-            [f"{log_group}:log-stream:{PIPELINE_JOB_NAME_PATTERN}"],
-        ),
-        _statement(
+        *pipeline_job_log_statements(stack, kind.value),
+        statement(
             "PutJobMetricsInOwnNamespace",
             ["cloudwatch:PutMetricData"],
             ["*"],
@@ -209,16 +191,16 @@ def job_statements(stack: Stack, permissions: JobPermissions) -> list[iam.Policy
         *object_statements("ReadObjects", permissions.reads, READ_ACTIONS),
         *list_statements(permissions.reads),
         *object_statements("WriteObjects", permissions.writes, WRITE_ACTIONS),
-        _statement("DecryptWhatItReads", KEY_READ_ACTIONS, key_arns(permissions.read_keys)),
-        _statement("EncryptWhatItWrites", KEY_WRITE_ACTIONS, key_arns(permissions.write_keys)),
-        _statement(
+        statement("DecryptWhatItReads", KEY_READ_ACTIONS, key_arns(permissions.read_keys)),
+        statement("EncryptWhatItWrites", KEY_WRITE_ACTIONS, key_arns(permissions.write_keys)),
+        statement(
             "EncryptJobVolumes",
             KEY_VOLUME_ACTIONS,
             [permissions.volume_key.key_arn],
             conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
         ),
-        _statement("PullJobImage", ECR_PULL_ACTIONS, [permissions.image_repository_arn]),
-        _statement("AuthenticateToEcr", ["ecr:GetAuthorizationToken"], ["*"]),
+        statement("PullJobImage", ECR_PULL_ACTIONS, [permissions.image_repository_arn]),
+        statement("AuthenticateToEcr", ["ecr:GetAuthorizationToken"], ["*"]),
         *log_and_metric_statements(stack, permissions.kind),
         *permissions.extra_statements,
     ]
@@ -318,7 +300,7 @@ def pipeline_statements(
     training_jobs = sagemaker_arn("training-job", PIPELINE_JOB_NAME_PATTERN)
     group = permissions.model_package_group_name.lower()
     return [
-        _statement(
+        statement(
             "StartProcessingJobsOnlyIsolatedAndEncrypted",
             ["sagemaker:CreateProcessingJob"],
             [processing_jobs],
@@ -326,7 +308,7 @@ def pipeline_statements(
                 permissions.volume_key, permissions.processing_output_keys, permissions.network
             ),
         ),
-        _statement(
+        statement(
             "StartTrainingJobsOnlyIsolatedAndEncrypted",
             ["sagemaker:CreateTrainingJob"],
             [training_jobs],
@@ -334,7 +316,7 @@ def pipeline_statements(
                 permissions.volume_key, permissions.training_output_keys, permissions.network
             ),
         ),
-        _statement(
+        statement(
             "FollowAndStopOwnJobs",
             [
                 "sagemaker:AddTags",
@@ -345,7 +327,7 @@ def pipeline_statements(
             ],
             [processing_jobs, training_jobs],
         ),
-        _statement(
+        statement(
             "RegisterModelsInOwnGroup",
             [
                 "sagemaker:AddTags",
@@ -358,16 +340,16 @@ def pipeline_statements(
                 sagemaker_arn("model-package", f"{group}/*"),
             ],
         ),
-        _statement(
+        statement(
             "PassOnlyTheJobRolesToSageMaker",
             ["iam:PassRole"],
             [role.role_arn for role in permissions.job_roles],
             conditions={"StringEquals": {"iam:PassedToService": SAGEMAKER_SERVICE}},
         ),
         *object_statements("ReadEvaluationReports", [permissions.reports], READ_ACTIONS),
-        _statement("DecryptEvaluationReports", KEY_READ_ACTIONS, [permissions.report_key.key_arn]),
+        statement("DecryptEvaluationReports", KEY_READ_ACTIONS, [permissions.report_key.key_arn]),
         # SageMaker creates the volume grants with the credentials of the job's creator.
-        _statement(
+        statement(
             "LetSageMakerEncryptJobVolumes",
             KEY_VOLUME_ACTIONS,
             [permissions.volume_key.key_arn],

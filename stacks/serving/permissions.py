@@ -9,16 +9,16 @@ permissions (``ecr:GetAuthorizationToken``, EC2 ``Describe*``); each is document
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from aws_cdk import ArnFormat, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from ..compliance import acknowledge_wildcard_resources
+from ..constructs.iam_statements import log_group_arn, statement
 from ..constructs.vpc_permissions import SubnetPlacement, model_network_statements
 from .image import ImageRepository
 
@@ -105,29 +105,6 @@ class ModelRuntime:
     artifacts_key: kms.IKey
     image: ImageRepository
     network: SubnetPlacement | None = None
-
-
-def statement(
-    sid: str,
-    actions: Sequence[str],
-    resources: Sequence[str],
-    conditions: Mapping[str, Any] | None = None,
-) -> iam.PolicyStatement:
-    return iam.PolicyStatement(
-        sid=sid,
-        actions=sorted(actions),
-        resources=list(resources),
-        conditions=dict(conditions) if conditions else None,
-    )
-
-
-def log_group_arn(stack: Stack, name: str) -> str:
-    return stack.format_arn(
-        service="logs",
-        resource="log-group",
-        resource_name=name,
-        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-    )
 
 
 def runtime_statements(stack: Stack, runtime: ModelRuntime) -> list[iam.PolicyStatement]:
