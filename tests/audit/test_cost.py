@@ -65,6 +65,8 @@ def test_real_app_total_equals_the_sum_of_its_lines(stage_audit: Audit) -> None:
     keys = [line for line in cost.lines if line.resource.type == "AWS::KMS::Key"]
     assert keys and all(line.monthly == Decimal("1.00") for line in keys)
     assert cost.total >= len(keys)
+    # every resource the platform synthesizes is priced or known to be free while idle
+    assert cost.unpriced == [], [line.resource.address for line in cost.unpriced]
 
 
 def _estimate(tmp_path: Path, resources: dict[str, dict[str, object]]) -> dict[str, Decimal | None]:

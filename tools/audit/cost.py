@@ -72,6 +72,11 @@ _FREE_WHEN_IDLE: Mapping[str, str] = {
     "AWS::IAM::InstanceProfile": "no charge",
     "AWS::SageMaker::Pipeline": "job time only",
     "AWS::SageMaker::Model": "no charge",
+    "AWS::SageMaker::Domain": (
+        "no fixed charge: home EFS storage (per GB stored) and running apps (per instance-hour) "
+        "are usage"
+    ),
+    "AWS::SageMaker::UserProfile": "no charge (its apps are billed while they run)",
     "AWS::SageMaker::ModelPackageGroup": "no charge",
     "AWS::SageMaker::ModelPackage": "no charge",
     "AWS::SageMaker::EndpointConfig": "billed through the endpoint that uses it",
