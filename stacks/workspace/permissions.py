@@ -1,14 +1,18 @@
-"""The Studio execution role: read curated data, run JupyterLab in the user's own private space.
+"""Studio execution roles: read curated data; each user runs JupyterLab in their own spaces.
 
-Both the notebook kernels and the Studio UI act with this role (the UI calls the SageMaker API
-with the role's temporary credentials). Statements, each named by its Sid:
+Both the notebook kernels and the Studio UI act with the execution role (the UI calls the
+SageMaker API with the role's temporary credentials), so IAM cannot tell two users of one role
+apart. Each configured user profile therefore gets a role of its own, whose space and app
+statements name that profile as the owner; the domain's default role, which a profile created
+outside this stack would get, only reads curated data and cannot open a space (fail closed).
+Statements, each named by its Sid:
 
-* data: GetObject and a prefix-limited ListBucket on the curated bucket's ``validated/`` and
-  ``processed/`` prefixes only, and kms:Decrypt on the data key only through S3;
-* Studio: create, update and delete private spaces and their apps in this domain (the space
-  and app statements of "Give your users access to spaces", SageMaker developer guide),
-  describe this domain's resources, list (no resource-level permission), and tag on create
-  (Studio tags what it creates; without it creation fails with AccessDenied).
+* data (every role): GetObject and a prefix-limited ListBucket on the curated bucket's
+  ``validated/`` and ``processed/`` prefixes only, and kms:Decrypt on the data key only through S3;
+* Studio (user roles): create, update and delete private spaces owned by the user's own profile
+  and their apps (the space and app statements of "Give your users access to spaces", SageMaker
+  developer guide), describe this domain's resources, list (no resource-level permission), and
+  tag on create (Studio tags what it creates; without it creation fails with AccessDenied).
 
 No shared spaces, no jobs, no endpoints, no writes to S3: notebooks keep their work in the
 KMS-encrypted home file system.
@@ -41,7 +45,7 @@ LIST_ACTIONS = (
 # Why a statement may name resources with "*" (by Sid).
 _RUN_TIME_NAMES = (
     "spaces and apps are named by the user at run time; the ARN fixes this domain's id and "
-    "the conditions allow private spaces owned by a user profile of this domain only"
+    "the conditions allow only private spaces owned by the role's own user profile"
 )
 WILDCARD_REASONS = {
     "ReadCuratedObjects": (
@@ -51,9 +55,9 @@ WILDCARD_REASONS = {
     "ManageOwnPrivateSpaces": _RUN_TIME_NAMES,
     "RunAppsInOwnPrivateSpaces": _RUN_TIME_NAMES,
     "TagWhatStudioCreates": _RUN_TIME_NAMES,
-    "DescribeThisDomainsResources": (
-        "user profiles, spaces and apps of this domain are created after the stack; the ARNs "
-        "fix this domain's id; describe actions only"
+    "DescribeThisDomainsSpacesAndApps": (
+        "spaces and apps of this domain are created by users after the stack; the ARNs fix "
+        "this domain's id; describe actions only"
     ),
     "ListStudioResources": (
         "SageMaker List actions have no resource-level permission; read-only metadata the "
@@ -92,12 +96,17 @@ def data_statements(stack: Stack, data: CuratedData) -> list[iam.PolicyStatement
     ]
 
 
-def studio_statements(stack: Stack, domain_id: str, domain_arn: str) -> list[iam.PolicyStatement]:
+def studio_statements(
+    stack: Stack, *, domain_id: str, domain_arn: str, profile_name: str
+) -> list[iam.PolicyStatement]:
+    """What the user of one profile does in Studio: only spaces and apps that profile owns."""
+
     def arn(resource: str, name: str) -> str:
         return stack.format_arn(service="sagemaker", resource=resource, resource_name=name)
 
+    own_profile = arn("user-profile", f"{domain_id}/{profile_name}")
     own_private = {
-        "ArnLike": {"sagemaker:OwnerUserProfileArn": arn("user-profile", f"{domain_id}/*")},
+        "ArnEquals": {"sagemaker:OwnerUserProfileArn": own_profile},
         "StringEquals": {"sagemaker:SpaceSharingType": "Private"},
     }
     spaces = arn("space", f"{domain_id}/*")
@@ -123,18 +132,14 @@ def studio_statements(stack: Stack, domain_id: str, domain_arn: str) -> list[iam
             conditions={"Null": {"sagemaker:TaggingAction": "false"}},
         ),
         iam.PolicyStatement(
-            sid="DescribeThisDomain",
-            actions=["sagemaker:DescribeDomain"],
-            resources=[domain_arn],
+            sid="DescribeThisDomainAndOwnProfile",
+            actions=["sagemaker:DescribeDomain", "sagemaker:DescribeUserProfile"],
+            resources=[domain_arn, own_profile],
         ),
         iam.PolicyStatement(
-            sid="DescribeThisDomainsResources",
-            actions=[
-                "sagemaker:DescribeApp",
-                "sagemaker:DescribeSpace",
-                "sagemaker:DescribeUserProfile",
-            ],
-            resources=[apps, spaces, arn("user-profile", f"{domain_id}/*")],
+            sid="DescribeThisDomainsSpacesAndApps",
+            actions=["sagemaker:DescribeApp", "sagemaker:DescribeSpace"],
+            resources=[apps, spaces],
         ),
         iam.PolicyStatement(sid="ListStudioResources", actions=list(LIST_ACTIONS), resources=["*"]),
     ]

@@ -60,14 +60,12 @@ class WorkspaceStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         settings = config.workspace
         self.security_group = self._security_group(network)
-        self.execution_role = iam.Role(
-            self,
+        # The domain's default: what a profile made outside this stack gets (reads, no spaces).
+        self.execution_role = self._role(
             "ExecutionRole",
-            # No aws:SourceAccount condition, like the platform's other SageMaker roles: Studio
-            # documents a plain trust; a caller needs iam:PassRole on this role to use it.
-            assumed_by=iam.ServicePrincipal(SAGEMAKER_SERVICE),
-            description="Studio users: read curated data, run JupyterLab in own private spaces",
+            "Studio default: read curated data only (no spaces: profiles come from the config)",
         )
+        self._data = data
         idle = sagemaker.CfnDomain.IdleSettingsProperty(
             lifecycle_management="ENABLED",
             idle_timeout_in_minutes=settings.idle_shutdown_minutes,
@@ -105,17 +103,9 @@ class WorkspaceStack(Stack):
         )
         # Deleting the stack must not delete the home file system with the users' work.
         self.domain.apply_removal_policy(RemovalPolicy.RETAIN)
-        self.policy = iam.ManagedPolicy(
-            self,
-            "ExecutionPolicy",
-            description="What Studio users may do, statement by statement",
-            statements=[
-                *data_statements(self, data),
-                *studio_statements(self, self.domain.attr_domain_id, self.domain.attr_domain_arn),
-            ],
-            roles=[self.execution_role],
-        )
-        acknowledge_wildcard_resources(self.policy, WILDCARD_REASONS)
+        self.policy = self._policy(self.execution_role, data_statements(self, data))
+        self.user_roles: dict[str, iam.Role] = {}
+        self.user_policies: dict[str, iam.ManagedPolicy] = {}
         self.user_profiles = {name: self._user_profile(name) for name in settings.user_profiles}
 
     def _security_group(self, network: WorkspaceNetwork) -> ec2.SecurityGroup:
@@ -147,12 +137,56 @@ class WorkspaceStack(Stack):
         )
         return group
 
+    def _role(self, construct_id: str, description: str) -> iam.Role:
+        # No aws:SourceAccount condition, like the platform's other SageMaker roles: Studio
+        # documents a plain trust; a caller needs iam:PassRole on this role to use it.
+        return iam.Role(
+            self,
+            construct_id,
+            assumed_by=iam.ServicePrincipal(SAGEMAKER_SERVICE),
+            description=description,
+        )
+
+    def _policy(self, role: iam.Role, statements: list[iam.PolicyStatement]) -> iam.ManagedPolicy:
+        policy = iam.ManagedPolicy(
+            role,
+            "Policy",
+            description="What this Studio role may do, statement by statement",
+            statements=statements,
+            roles=[role],
+        )
+        acknowledge_wildcard_resources(policy, WILDCARD_REASONS)
+        return policy
+
     def _user_profile(self, name: str) -> sagemaker.CfnUserProfile:
+        """A profile with a role of its own: its user may open only the spaces it owns."""
+        role = self._role(f"User-{name}-Role", f"Studio user {name}: curated reads, own spaces")
+        self.user_roles[name] = role
+        self.user_policies[name] = self._policy(
+            role,
+            [
+                *data_statements(self, self._data),
+                *studio_statements(
+                    self,
+                    domain_id=self.domain.attr_domain_id,
+                    domain_arn=self.domain.attr_domain_arn,
+                    profile_name=name,
+                ),
+            ],
+        )
         profile = sagemaker.CfnUserProfile(
             self,
             f"User-{name}",
             domain_id=self.domain.attr_domain_id,
             user_profile_name=name,
+            # Settings left out here (JupyterLab idle shutdown, landing page) are the domain's:
+            # the UserProfile schema has no AppLifecycleManagement to state them again.
+            user_settings=sagemaker.CfnUserProfile.UserSettingsProperty(
+                execution_role=role.role_arn,
+                security_groups=[self.security_group.security_group_id],
+            ),
         )
         profile.apply_removal_policy(RemovalPolicy.RETAIN)
+        # The role's permissions exist before a user can open Studio with it.
+        profile.node.add_dependency(self.user_policies[name])
         return profile

@@ -8,20 +8,18 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 from stacks.compliance import write_acknowledgment_register
 from tests.conftest import SynthesizedStage
+from tests.infra.helpers import logical_id
 from tools.audit.assembly import ACKNOWLEDGMENT_REGISTER
 from tools.audit.report import Audit, run_audit
 
 
-@pytest.fixture(scope="module")
-def served_prod_audit(served_prod: SynthesizedStage) -> Audit:
-    register = served_prod.directory / ACKNOWLEDGMENT_REGISTER
+def _audit(stage: SynthesizedStage) -> Audit:
+    register = stage.directory / ACKNOWLEDGMENT_REGISTER
     if not register.exists():
-        write_acknowledgment_register(served_prod.app, register)
-    return run_audit(served_prod.directory)
+        write_acknowledgment_register(stage.app, register)
+    return run_audit(stage.directory)
 
 
 def _role(stack: str, reference: Any) -> str:
@@ -72,6 +70,13 @@ def _placements(stage: SynthesizedStage) -> dict[str, set[str]]:
                 inside = properties["AppNetworkAccessType"] == "VpcOnly"
                 role = properties["DefaultUserSettings"]["ExecutionRole"]
                 found = [(_role(stack, role), inside, "Studio domain")]
+            elif kind == "AWS::SageMaker::UserProfile":
+                domain_id, attribute = properties["DomainId"]["Fn::GetAtt"]
+                assert attribute == "DomainId"
+                domain = template["Resources"][domain_id]["Properties"]
+                inside = domain["AppNetworkAccessType"] == "VpcOnly"
+                role = properties["UserSettings"]["ExecutionRole"]
+                found = [(_role(stack, role), inside, "Studio user profile")]
             elif kind == "AWS::SageMaker::Pipeline":
                 for role, placement in _pipeline_jobs(stack, resource):
                     placed.setdefault(role, set()).add(placement)
@@ -83,16 +88,28 @@ def _placements(stage: SynthesizedStage) -> dict[str, set[str]]:
     return placed
 
 
-def test_every_reader_of_student_data_runs_only_inside_the_vpc(served_prod, served_prod_audit):
+def _assert_every_reader_runs_inside_the_vpc(stage: SynthesizedStage) -> set[str]:
     readers = {
         reader.principal.id
-        for reader in served_prod_audit.access.student_data_readers()
+        for reader in _audit(stage).access.student_data_readers()
         if reader.principal.kind == "role"
     }
-    placements = _placements(served_prod)
-    # the validator, the three pipeline jobs, the batch model, the drift job and the workspace
-    assert len(readers) >= 7, sorted(readers)
+    placements = _placements(stage)
     for role in sorted(readers):
         assert role in placements, f"{role} reads student data but runs no known workload"
         outside = sorted(p for p in placements[role] if not p.startswith("vpc"))
         assert not outside, f"{role} reads student data from outside the VPC: {outside}"
+    return readers
+
+
+def test_every_reader_of_student_data_runs_only_inside_the_vpc(served_prod):
+    readers = _assert_every_reader_runs_inside_the_vpc(served_prod)
+    # the validator, the three pipeline jobs, the batch model, the drift job and the workspace
+    assert len(readers) >= 7, sorted(readers)
+
+
+def test_studio_users_read_student_data_only_inside_the_vpc(staffed_prod):
+    readers = _assert_every_reader_runs_inside_the_vpc(staffed_prod)
+    workspace = staffed_prod.platform.workspace
+    users = {f"{workspace.stack_name}/{logical_id(role)}" for role in workspace.user_roles.values()}
+    assert len(users) == 2 and users <= readers

@@ -98,11 +98,16 @@ def test_idle_shutdown_and_profiles_come_from_the_config(staffed_prod):
     domain = {"Fn::GetAtt": [logical_id(staffed_prod.platform.workspace.domain), "DomainId"]}
     profiles = resources_of_type(template, "AWS::SageMaker::UserProfile").values()
     assert sorted(p["Properties"]["UserProfileName"] for p in profiles) == sorted(STAFFED_PROFILES)
-    # Profiles inherit the domain's user settings (role, group, idle shutdown): none of their own
+    # Each profile: its own role (tests/workspace/test_workspace_role.py) and the domain's
+    # group; the rest (idle shutdown) is the domain's
+    group = {"Fn::GetAtt": [logical_id(staffed_prod.platform.workspace.security_group), "GroupId"]}
     for profile in profiles:
         properties = dict(profile["Properties"])
         assert {tag["Key"] for tag in properties.pop("Tags")} >= {"project", "stage"}
+        settings = properties.pop("UserSettings")
         assert properties == {"DomainId": domain, "UserProfileName": properties["UserProfileName"]}
+        assert set(settings) == {"ExecutionRole", "SecurityGroups"}
+        assert settings["SecurityGroups"] == [group]
 
 
 def test_prod_as_configured_has_no_user_profile(prod):
