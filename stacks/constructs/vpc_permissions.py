@@ -45,6 +45,20 @@ class SubnetPlacement:
     security_groups: Sequence[ec2.ISecurityGroup]
 
 
+def job_placement_conditions(placement: SubnetPlacement) -> dict[str, dict[str, object]]:
+    """Conditions on CreateProcessingJob/CreateTrainingJob: the VPC settings are present (Null
+    false) and every value is one of the platform's, so no job runs outside its subnets."""
+    return {
+        "Null": {"sagemaker:VpcSubnets": "false", "sagemaker:VpcSecurityGroupIds": "false"},
+        "ForAllValues:StringEquals": {
+            "sagemaker:VpcSubnets": [subnet.subnet_id for subnet in placement.subnets],
+            "sagemaker:VpcSecurityGroupIds": [
+                group.security_group_id for group in placement.security_groups
+            ],
+        },
+    }
+
+
 def job_network_statements(stack: Stack, placement: SubnetPlacement) -> list[iam.PolicyStatement]:
     """What SageMaker does with a processing or training job's role to place the job."""
     return _interface_statements(

@@ -23,7 +23,11 @@ from ..constructs.iam_statements import (
     pipeline_job_log_statements,
     statement,
 )
-from ..constructs.vpc_permissions import SubnetPlacement, job_network_statements
+from ..constructs.vpc_permissions import (
+    SubnetPlacement,
+    job_network_statements,
+    job_placement_conditions,
+)
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
@@ -162,17 +166,7 @@ def pipeline_statements(
         "ArnEquals": {"sagemaker:VolumeKmsKey": volume_key.key_arn},
     }
     if network is not None:
-        # Present (Null false) and every value one of ours: no job outside the platform's subnets.
-        create_conditions["Null"] = {
-            "sagemaker:VpcSubnets": "false",
-            "sagemaker:VpcSecurityGroupIds": "false",
-        }
-        create_conditions["ForAllValues:StringEquals"] = {
-            "sagemaker:VpcSubnets": [subnet.subnet_id for subnet in network.subnets],
-            "sagemaker:VpcSecurityGroupIds": [
-                group.security_group_id for group in network.security_groups
-            ],
-        }
+        create_conditions.update(job_placement_conditions(network))
     return [
         statement(
             "StartDriftJobsOnlyEncrypted",

@@ -28,7 +28,11 @@ from ..constructs.iam_statements import (
     pipeline_job_log_statements,
     statement,
 )
-from ..constructs.vpc_permissions import SubnetPlacement, job_network_statements
+from ..constructs.vpc_permissions import (
+    SubnetPlacement,
+    job_network_statements,
+    job_placement_conditions,
+)
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 
@@ -276,17 +280,7 @@ def _job_guardrails(
         },
     }
     if network is not None:
-        # Present (Null false) and every value one of ours: no job outside the platform's subnets.
-        conditions["Null"] = {
-            "sagemaker:VpcSubnets": "false",
-            "sagemaker:VpcSecurityGroupIds": "false",
-        }
-        conditions["ForAllValues:StringEquals"] = {
-            "sagemaker:VpcSubnets": [subnet.subnet_id for subnet in network.subnets],
-            "sagemaker:VpcSecurityGroupIds": [
-                group.security_group_id for group in network.security_groups
-            ],
-        }
+        conditions.update(job_placement_conditions(network))
     return conditions
 
 
