@@ -65,7 +65,6 @@ class WorkspaceStack(Stack):
             "ExecutionRole",
             "Studio default: read curated data only (no spaces: profiles come from the config)",
         )
-        self._data = data
         idle = sagemaker.CfnDomain.IdleSettingsProperty(
             lifecycle_management="ENABLED",
             idle_timeout_in_minutes=settings.idle_shutdown_minutes,
@@ -106,7 +105,9 @@ class WorkspaceStack(Stack):
         self.policy = self._policy(self.execution_role, data_statements(self, data))
         self.user_roles: dict[str, iam.Role] = {}
         self.user_policies: dict[str, iam.ManagedPolicy] = {}
-        self.user_profiles = {name: self._user_profile(name) for name in settings.user_profiles}
+        self.user_profiles = {
+            name: self._user_profile(name, data) for name in settings.user_profiles
+        }
 
     def _security_group(self, network: WorkspaceNetwork) -> ec2.SecurityGroup:
         group = ec2.SecurityGroup(
@@ -158,14 +159,14 @@ class WorkspaceStack(Stack):
         acknowledge_wildcard_resources(policy, WILDCARD_REASONS)
         return policy
 
-    def _user_profile(self, name: str) -> sagemaker.CfnUserProfile:
+    def _user_profile(self, name: str, data: CuratedData) -> sagemaker.CfnUserProfile:
         """A profile with a role of its own: its user may open only the spaces it owns."""
         role = self._role(f"User-{name}-Role", f"Studio user {name}: curated reads, own spaces")
         self.user_roles[name] = role
         self.user_policies[name] = self._policy(
             role,
             [
-                *data_statements(self, self._data),
+                *data_statements(self, data),
                 *studio_statements(
                     self,
                     domain_id=self.domain.attr_domain_id,
